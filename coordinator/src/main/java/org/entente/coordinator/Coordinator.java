@@ -1,0 +1,267 @@
+package org.entente.coordinator;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.util.MutableHandlerRegistry;
+import java.io.Closeable;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.entente.coordinator.api.AgentGatewayService;
+import org.entente.coordinator.api.FederationApiService;
+import org.entente.coordinator.api.ReplicaApiService;
+import org.entente.coordinator.api.ReplicaClients;
+import org.entente.coordinator.grpc.DeadlineInterceptor;
+import org.entente.coordinator.grpc.ServerLimits;
+import org.entente.coordinator.leader.EpochStore;
+import org.entente.coordinator.leader.Fence;
+import org.entente.coordinator.leader.LeaderElection;
+import org.entente.coordinator.membership.FederationView;
+import org.entente.coordinator.membership.MembershipKeeper;
+import org.entente.coordinator.membership.RosterKeeper;
+import org.entente.coordinator.metrics.CoordinatorMetrics;
+import org.entente.coordinator.zk.EphemeralOwner;
+import org.entente.coordinator.zk.FederationStore;
+import org.entente.coordinator.zk.Json;
+import org.entente.coordinator.zk.ReplicaRecord;
+import org.entente.coordinator.zk.RevocationPoller;
+import org.entente.coordinator.zk.ZkPaths;
+import org.entente.security.FederationTrust;
+import org.entente.security.IdentityInterceptor;
+import org.entente.security.PeerRejectedException;
+import org.entente.security.PeerVerifier;
+import org.entente.security.Role;
+import org.entente.security.TlsContexts;
+import org.entente.security.Usage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One coordinator replica: a Curator client, the trust it loads from ZooKeeper, the membership of
+ * the agents it serves, its part in the leader election, and a hardened mTLS gRPC server. Start
+ * once, close once. Thread-safe.
+ */
+public final class Coordinator implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
+
+  private final CoordinatorSettings settings;
+  private final Clock clock;
+  private final CoordinatorMetrics metrics = new CoordinatorMetrics();
+  private final FederationTrust trust;
+  private CuratorFramework zk;
+  private FederationView view;
+  private MembershipKeeper keeper;
+  private RosterKeeper roster;
+  private LeaderElection election;
+  private RevocationPoller revocations;
+  private ReplicaClients peers;
+  private Server server;
+  private HealthStatusManager health;
+  private ReplicaRecord self;
+  private int metricsPort = -1;
+
+  public Coordinator(CoordinatorSettings settings, Clock clock) {
+    this.settings = settings;
+    this.clock = clock;
+    this.trust = new FederationTrust(settings.trustBundle());
+  }
+
+  /** Connects to ZooKeeper, loads trust, starts serving and joins the election. */
+  public void start() throws Exception {
+    zk =
+        CuratorFrameworkFactory.builder()
+            .connectString(settings.zkConnect())
+            .namespace(settings.zkChroot().substring(1))
+            .sessionTimeoutMs((int) settings.zkSessionTimeout().toMillis())
+            .connectionTimeoutMs((int) Math.min(settings.zkSessionTimeout().toMillis(), 5000))
+            .retryPolicy(new ExponentialBackoffRetry(100, 29, 2000))
+            .build();
+    zk.start();
+    if (!zk.blockUntilConnected(
+        (int) settings.zkConnectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(
+          "cannot reach ZooKeeper at "
+              + settings.zkConnect()
+              + " within "
+              + settings.zkConnectTimeout().toSeconds()
+              + " s");
+    }
+    FederationStore store = new FederationStore(zk, clock);
+    trust.replaceBundle(store.bootstrap(settings.trustBundle()));
+    checkOwnCertificate();
+    revocations = new RevocationPoller(store, trust);
+    revocations.start(settings.revocationPollInterval());
+
+    EphemeralOwner owner = new EphemeralOwner(zk);
+    EpochStore epochs = new EpochStore(zk);
+    view = new FederationView(zk);
+    view.start();
+
+    // Services are added after the server binds, because the replica's name includes its port.
+    MutableHandlerRegistry services = new MutableHandlerRegistry();
+    health = new HealthStatusManager();
+    server =
+        hardened(
+                NettyServerBuilder.forAddress(
+                    new InetSocketAddress(settings.listenHost(), settings.listenPort())),
+                settings.limits())
+            .intercept(new DeadlineInterceptor(settings.limits()))
+            .intercept(new IdentityInterceptor(trust))
+            .fallbackHandlerRegistry(services)
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .sslContext(TlsContexts.server(settings.keys(), trust, clock))
+            .build()
+            .start();
+    String address = settings.advertiseHost() + ":" + server.getPort();
+    self =
+        new ReplicaRecord(
+            settings.keys().identity().nation(),
+            settings.keys().identity().name(),
+            address,
+            clock.millis());
+    keeper =
+        new MembershipKeeper(
+            owner, clock, self.participantId(), settings.nodeLostTimeout(), metrics);
+    peers =
+        new ReplicaClients(
+            TlsContexts.client(settings.keys(), trust, clock, Set.of(Role.COORDINATOR)));
+    roster = new RosterKeeper(zk, epochs, view, clock, settings.rosterInterval(), metrics);
+    election =
+        new LeaderElection(zk, epochs, self.participantId(), settings.zkSessionTimeout(), roster);
+    AgentGatewayService gateway =
+        new AgentGatewayService(
+            keeper, clock, self.participantId(), settings.heartbeatInterval(), metrics);
+    services.addService(gateway);
+    services.addService(
+        new FederationApiService(self, view, keeper, election, epochs, store, trust, peers));
+    services.addService(new ReplicaApiService(self.participantId(), keeper));
+    trust.onChange(gateway::cutRevoked);
+    view.onMembershipChange(roster::nudge);
+    keeper.start(
+        java.time.Duration.ofMillis(Math.max(50, settings.heartbeatInterval().toMillis() / 4)));
+
+    owner.claim(ZkPaths.replica(self.nation()), Json.write(self));
+    zk.getConnectionStateListenable()
+        .addListener(
+            (c, state) -> {
+              if (state == ConnectionState.RECONNECTED) {
+                try {
+                  owner.claim(ZkPaths.replica(self.nation()), Json.write(self));
+                } catch (Exception e) {
+                  log.warn("could not re-register replica: {}", e.toString());
+                }
+              }
+            });
+    election.start();
+    if (settings.metricsPort() >= 0) {
+      metricsPort = metrics.serve(settings.listenHost(), settings.metricsPort());
+    }
+    health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    log.info("replica {} serving at {}", self.participantId(), address);
+  }
+
+  private void checkOwnCertificate() throws PeerRejectedException {
+    X509Certificate[] chain = {settings.keys().certificate()};
+    try {
+      PeerVerifier.verify(chain, Usage.SERVER_AUTH, clock.instant(), trust.snapshot());
+    } catch (PeerRejectedException e) {
+      throw new PeerRejectedException(
+          "this replica's own certificate is not valid in the federation: " + e.getMessage());
+    }
+  }
+
+  static NettyServerBuilder hardened(NettyServerBuilder b, ServerLimits l) {
+    return b.maxInboundMessageSize(l.maxInboundMessageBytes())
+        .maxInboundMetadataSize(l.maxInboundMetadataBytes())
+        .maxConcurrentCallsPerConnection(l.maxConcurrentCallsPerConnection())
+        .keepAliveTime(l.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+        .keepAliveTimeout(l.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveTime(l.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .maxConnectionIdle(l.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
+        .maxConnectionAge(l.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+        .maxConnectionAgeGrace(l.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS)
+        .handshakeTimeout(l.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** {@code host:port} where this replica serves. */
+  public String address() {
+    return self.address();
+  }
+
+  /** The id this replica uses in the election: {@code NATION/name@host:port}. */
+  public String participantId() {
+    return self.participantId();
+  }
+
+  public boolean isLeader() {
+    return election != null && election.fence().isPresent();
+  }
+
+  public Optional<Fence> fence() {
+    return election == null ? Optional.empty() : election.fence();
+  }
+
+  /** The Prometheus port, or -1 when metrics are off. */
+  public int metricsPort() {
+    return metricsPort;
+  }
+
+  public CoordinatorMetrics metrics() {
+    return metrics;
+  }
+
+  public FederationTrust trust() {
+    return trust;
+  }
+
+  @Override
+  public void close() {
+    if (health != null) {
+      health.enterTerminalState();
+    }
+    closeQuietly(election);
+    closeQuietly(roster);
+    if (server != null) {
+      server.shutdown();
+    }
+    closeQuietly(keeper);
+    if (server != null) {
+      try {
+        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        server.shutdownNow();
+      }
+    }
+    closeQuietly(peers);
+    closeQuietly(revocations);
+    closeQuietly(view);
+    closeQuietly(metrics);
+    if (zk != null) {
+      zk.close();
+    }
+  }
+
+  private static void closeQuietly(Closeable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.debug("close failed: {}", e.toString());
+      }
+    }
+  }
+}

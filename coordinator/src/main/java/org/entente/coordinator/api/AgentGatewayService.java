@@ -1,0 +1,149 @@
+package org.entente.coordinator.api;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.entente.coordinator.auth.AccessPolicy;
+import org.entente.coordinator.auth.Action;
+import org.entente.coordinator.auth.ForbiddenException;
+import org.entente.coordinator.grpc.Calls;
+import org.entente.coordinator.grpc.InvalidRequestException;
+import org.entente.coordinator.grpc.StatusMapper;
+import org.entente.coordinator.membership.AgentSession;
+import org.entente.coordinator.membership.MembershipKeeper;
+import org.entente.coordinator.membership.Resources;
+import org.entente.coordinator.metrics.CoordinatorMetrics;
+import org.entente.proto.v1.AgentGatewayGrpc;
+import org.entente.proto.v1.AgentMessage;
+import org.entente.proto.v1.CoordinatorMessage;
+import org.entente.proto.v1.Registered;
+import org.entente.security.FederationTrust;
+import org.entente.security.PeerIdentity;
+
+/**
+ * The agent stream: register (only as the node named in the caller's certificate), then heartbeats
+ * up and commands down. Heartbeats touch only memory. Thread-safe.
+ */
+public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
+  private final MembershipKeeper keeper;
+  private final Clock clock;
+  private final String replica;
+  private final Duration heartbeatInterval;
+  private final CoordinatorMetrics metrics;
+  private final AtomicLong sessionIds = new AtomicLong();
+  private final Set<AgentSession> open = ConcurrentHashMap.newKeySet();
+
+  public AgentGatewayService(
+      MembershipKeeper keeper,
+      Clock clock,
+      String replica,
+      Duration heartbeatInterval,
+      CoordinatorMetrics metrics) {
+    this.keeper = keeper;
+    this.clock = clock;
+    this.replica = replica;
+    this.heartbeatInterval = heartbeatInterval;
+    this.metrics = metrics;
+  }
+
+  /** Cuts the streams of certificates that {@code trust} revokes. */
+  public void cutRevoked(FederationTrust.Snapshot trust) {
+    keeper.cutRevoked(trust, List.copyOf(open));
+  }
+
+  @Override
+  public StreamObserver<AgentMessage> connect(StreamObserver<CoordinatorMessage> responses) {
+    PeerIdentity peer = PeerIdentity.current();
+    ServerCallStreamObserver<CoordinatorMessage> out =
+        (ServerCallStreamObserver<CoordinatorMessage>) responses;
+    AgentSession session =
+        new AgentSession(replica + "-" + sessionIds.incrementAndGet(), peer, out, clock.millis());
+    open.add(session);
+    out.setOnCancelHandler(() -> end(session));
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(AgentMessage m) {
+        try {
+          switch (m.getBodyCase()) {
+            case REGISTER -> register(session, m);
+            case HEARTBEAT -> heartbeat(session, m);
+            default -> throw new InvalidRequestException("body", "expected register or heartbeat");
+          }
+        } catch (ForbiddenException e) {
+          metrics.denied.labelValues(Action.AGENT_CONNECT.name()).inc();
+          fail(session, e);
+        } catch (RuntimeException e) {
+          fail(session, e);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        end(session);
+      }
+
+      @Override
+      public void onCompleted() {
+        end(session);
+        session.close(Status.OK);
+      }
+    };
+  }
+
+  private void register(AgentSession session, AgentMessage m) {
+    if (session.record() != null) {
+      throw new InvalidRequestException("register", "this stream is already registered");
+    }
+    var reg = m.getRegister();
+    AccessPolicy.check(
+        session.peer().identity(), Action.AGENT_CONNECT, reg.getNation(), reg.getName());
+    Resources resources = Resources.fromProto(reg.getResources());
+    keeper
+        .register(session, resources)
+        .whenComplete(
+            (record, err) -> {
+              if (err != null) {
+                fail(session, Calls.unwrap(err));
+              } else {
+                session.send(
+                    CoordinatorMessage.newBuilder()
+                        .setRegistered(
+                            Registered.newBuilder()
+                                .setReplica(replica)
+                                .setSessionId(session.id())
+                                .setHeartbeatIntervalMs(heartbeatInterval.toMillis()))
+                        .build());
+              }
+            });
+  }
+
+  private void heartbeat(AgentSession session, AgentMessage m) {
+    long start = System.nanoTime();
+    if (session.record() == null) {
+      throw new InvalidRequestException("heartbeat", "send register first");
+    }
+    if (session.heartbeat(m.getHeartbeat().getSequence(), clock.millis())) {
+      metrics.heartbeats.inc();
+    } else {
+      metrics.heartbeatsIgnored.inc();
+    }
+    metrics.heartbeatSeconds.observe((System.nanoTime() - start) / 1e9);
+  }
+
+  private void fail(AgentSession session, Throwable t) {
+    session.close(StatusMapper.toStatus(t).getStatus());
+    end(session);
+  }
+
+  private void end(AgentSession session) {
+    if (open.remove(session)) {
+      keeper.disconnected(session);
+    }
+  }
+}

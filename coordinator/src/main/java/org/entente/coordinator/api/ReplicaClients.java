@@ -1,0 +1,45 @@
+package org.entente.coordinator.api;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import java.io.Closeable;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.entente.proto.v1.ReplicaServiceGrpc;
+
+/**
+ * Channels from this replica to its peers, over mTLS with this replica's coordinator certificate,
+ * accepting only servers that hold a coordinator identity. One channel per address. Thread-safe.
+ */
+public final class ReplicaClients implements Closeable {
+  private final SslContext tls;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+  public ReplicaClients(SslContext tls) {
+    this.tls = tls;
+  }
+
+  /** A stub for the replica at {@code host:port}, with the given deadline. */
+  public ReplicaServiceGrpc.ReplicaServiceBlockingStub replica(String address, long deadlineMs) {
+    ManagedChannel ch =
+        channels.computeIfAbsent(
+            address,
+            a -> {
+              int colon = a.lastIndexOf(':');
+              return NettyChannelBuilder.forAddress(
+                      a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
+                  .sslContext(tls)
+                  .maxInboundMessageSize(8 << 20)
+                  .build();
+            });
+    return ReplicaServiceGrpc.newBlockingStub(ch)
+        .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    channels.values().forEach(ManagedChannel::shutdownNow);
+  }
+}

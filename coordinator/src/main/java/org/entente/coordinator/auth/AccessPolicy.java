@@ -1,0 +1,67 @@
+package org.entente.coordinator.auth;
+
+import org.entente.security.Identity;
+import org.entente.security.Role;
+
+/**
+ * Who may do what, as a pure function of the caller's identity, the action and the nation (and for
+ * nodes, the name) it targets. Goals: a node speaks only for itself; an operator acts only for its
+ * own nation; only coordinators call coordinator-internal RPCs; any member role except nodes may
+ * read the federation. Stateless.
+ */
+public final class AccessPolicy {
+  private AccessPolicy() {}
+
+  /**
+   * Checks the call.
+   *
+   * @param targetNation the nation acted upon ("" when the action has none)
+   * @param targetName the node acted upon ("" when the action has none)
+   * @throws ForbiddenException naming the rule that refuses it
+   */
+  public static void check(Identity caller, Action action, String targetNation, String targetName) {
+    switch (action) {
+      case AGENT_CONNECT -> {
+        require(caller, Role.NODE, action);
+        if (!caller.nation().equals(targetNation) || !caller.name().equals(targetName)) {
+          throw new ForbiddenException(
+              caller
+                  + " may register only as itself, not as "
+                  + targetNation
+                  + "/node/"
+                  + targetName);
+        }
+      }
+      case READ_FEDERATION -> {
+        if (caller.role() == Role.NODE) {
+          throw new ForbiddenException(
+              "nodes may not read the federation; use an operator or auditor certificate");
+        }
+      }
+      case DRAIN_NODE, PUBLISH_REVOCATIONS -> {
+        require(caller, Role.OPERATOR, action);
+        if (!caller.nation().equals(targetNation)) {
+          throw new ForbiddenException(
+              "operator "
+                  + caller
+                  + " may act only for nation "
+                  + caller.nation()
+                  + ", not "
+                  + targetNation);
+        }
+      }
+      case REPLICA_INTERNAL -> require(caller, Role.COORDINATOR, action);
+    }
+  }
+
+  private static void require(Identity caller, Role role, Action action) {
+    if (caller.role() != role) {
+      throw new ForbiddenException(
+          action.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+              + " requires a "
+              + role.label()
+              + " certificate; caller is "
+              + caller);
+    }
+  }
+}

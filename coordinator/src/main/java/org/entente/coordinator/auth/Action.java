@@ -1,0 +1,15 @@
+package org.entente.coordinator.auth;
+
+/** Everything a caller can ask a coordinator to do, for the authorization table. */
+public enum Action {
+  /** Register and heartbeat as a node (agent stream). */
+  AGENT_CONNECT,
+  /** Read the federation: nodes, replicas, leader. */
+  READ_FEDERATION,
+  /** Drain a node of the target nation. */
+  DRAIN_NODE,
+  /** Publish the target nation's revocation list. */
+  PUBLISH_REVOCATIONS,
+  /** Coordinator-internal calls between replicas. */
+  REPLICA_INTERNAL
+}

@@ -1,0 +1,10 @@
+package org.entente.coordinator.grpc;
+
+/** The named thing does not exist; maps to NOT_FOUND. */
+public final class NotFoundException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public NotFoundException(String message) {
+    super(message, null, false, false);
+  }
+}

@@ -1,0 +1,11 @@
+package org.entente.coordinator.membership;
+
+/** What the federation knows about a node's liveness. */
+public enum NodeState {
+  /** Connected and heartbeating. */
+  ACTIVE,
+  /** Connected and heartbeating, taking no new work. */
+  DRAINING,
+  /** Stopped heartbeating or disconnected. */
+  LOST
+}

@@ -1,0 +1,86 @@
+package org.entente.coordinator.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Summary;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.Closeable;
+import java.io.IOException;
+
+/**
+ * A replica's Prometheus metrics, in a registry of its own so that several replicas can share one
+ * JVM (the demo). Thread-safe.
+ */
+public final class CoordinatorMetrics implements Closeable {
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  public final Gauge agentStreams =
+      Gauge.builder()
+          .name("entente_agent_streams")
+          .help("Agent streams held by this replica")
+          .register(registry);
+  public final Counter heartbeats =
+      Counter.builder()
+          .name("entente_heartbeats_total")
+          .help("Heartbeats accepted")
+          .register(registry);
+  public final Counter heartbeatsIgnored =
+      Counter.builder()
+          .name("entente_heartbeats_ignored_total")
+          .help("Heartbeats whose sequence did not increase (replayed or reordered)")
+          .register(registry);
+  public final Summary heartbeatSeconds =
+      Summary.builder()
+          .name("entente_heartbeat_processing_seconds")
+          .help("Time to process one heartbeat on the replica")
+          .quantile(0.5, 0.01)
+          .quantile(0.99, 0.001)
+          .register(registry);
+  public final Gauge leader =
+      Gauge.builder().name("entente_leader").help("1 while this replica leads").register(registry);
+  public final Gauge epoch =
+      Gauge.builder()
+          .name("entente_fencing_epoch")
+          .help("Epoch this replica leads with (0 if not)")
+          .register(registry);
+  public final Counter fencedWrites =
+      Counter.builder()
+          .name("entente_fenced_writes_rejected_total")
+          .help("Writes refused because a newer leader's epoch was installed")
+          .register(registry);
+  public final Counter nodesLost =
+      Counter.builder()
+          .name("entente_nodes_lost_total")
+          .help("Nodes marked LOST by this replica")
+          .register(registry);
+  public final Counter streamsCut =
+      Counter.builder()
+          .name("entente_streams_revoked_total")
+          .help("Live streams cut because their certificate was revoked")
+          .register(registry);
+  public final Counter denied =
+      Counter.builder()
+          .name("entente_calls_denied_total")
+          .help("Calls refused by authorization")
+          .labelNames("action")
+          .register(registry);
+
+  private HTTPServer server;
+
+  /** Serves {@code /metrics} on {@code port} (0 picks a free port); returns the bound port. */
+  public int serve(String host, int port) throws IOException {
+    server = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+    return server.getPort();
+  }
+
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.close();
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package org.entente.coordinator.zk;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * Claims and releases ephemeral znodes owned by this process's ZooKeeper session. A claim takes a
+ * stale node over atomically (delete at its version + create, in one transaction), so a process
+ * that restarts before its old session expires does not wait for it. Thread-safe.
+ */
+public final class EphemeralOwner {
+  private final CuratorFramework zk;
+
+  public EphemeralOwner(CuratorFramework zk) {
+    this.zk = zk;
+  }
+
+  /** This client's current session id. */
+  public long session() throws Exception {
+    return zk.getZookeeperClient().getZooKeeper().getSessionId();
+  }
+
+  /** Creates or takes over {@code path} with {@code data}; returns the resulting version. */
+  public int claim(String path, byte[] data) throws Exception {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Stat stat = zk.checkExists().forPath(path);
+      try {
+        if (stat == null) {
+          zk.create()
+              .creatingParentContainersIfNeeded()
+              .withMode(CreateMode.EPHEMERAL)
+              .forPath(path, data);
+          return 0;
+        }
+        if (stat.getEphemeralOwner() == session()) {
+          return zk.setData().withVersion(stat.getVersion()).forPath(path, data).getVersion();
+        }
+        zk.transaction()
+            .forOperations(
+                zk.transactionOp().delete().withVersion(stat.getVersion()).forPath(path),
+                zk.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath(path, data));
+        return 0;
+      } catch (KeeperException.NodeExistsException
+          | KeeperException.BadVersionException
+          | KeeperException.NoNodeException raced) {
+        // Someone changed it between our read and write; look again.
+      }
+    }
+    throw new IllegalStateException("could not claim " + path + " after 5 attempts (contention)");
+  }
+
+  /** Updates {@code path} only if this session still owns it; returns whether it did. */
+  public boolean updateIfOwned(String path, byte[] data) throws Exception {
+    Stat stat = zk.checkExists().forPath(path);
+    if (stat == null || stat.getEphemeralOwner() != session()) {
+      return false;
+    }
+    try {
+      zk.setData().withVersion(stat.getVersion()).forPath(path, data);
+      return true;
+    } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+      return false;
+    }
+  }
+
+  /** Deletes {@code path} only if this session still owns it. */
+  public void releaseIfOwned(String path) throws Exception {
+    Stat stat = zk.checkExists().forPath(path);
+    if (stat != null && stat.getEphemeralOwner() == session()) {
+      try {
+        zk.delete().withVersion(stat.getVersion()).forPath(path);
+      } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+        // taken over or gone meanwhile: not ours to delete any more
+      }
+    }
+  }
+
+  /** The session owning {@code path}, or 0 if it does not exist. */
+  public long ownerOf(String path) throws Exception {
+    Stat stat = zk.checkExists().forPath(path);
+    return stat == null ? 0 : stat.getEphemeralOwner();
+  }
+}
