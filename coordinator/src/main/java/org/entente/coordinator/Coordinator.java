@@ -115,7 +115,7 @@ public final class Coordinator implements Closeable {
                     new InetSocketAddress(settings.listenHost(), settings.listenPort())),
                 settings.limits())
             .intercept(new DeadlineInterceptor(settings.limits()))
-            .intercept(new IdentityInterceptor(trust))
+            .intercept(new IdentityInterceptor(trust, clock))
             .fallbackHandlerRegistry(services)
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())

@@ -61,10 +61,13 @@ public final class CertificateRequests {
   public static Requested verify(PKCS10CertificationRequest csr) {
     try {
       if (!csr.isSignatureValid(
-          new JcaContentVerifierProviderBuilder().build(csr.getSubjectPublicKeyInfo()))) {
+          new JcaContentVerifierProviderBuilder()
+              .build(
+                  new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
+                      .getPublicKey(csr.getSubjectPublicKeyInfo())))) {
         throw new IllegalArgumentException("certificate request signature does not verify");
       }
-    } catch (OperatorCreationException | PKCSException e) {
+    } catch (OperatorCreationException | PKCSException | org.bouncycastle.openssl.PEMException e) {
       throw new IllegalArgumentException("certificate request signature cannot be checked", e);
     }
     var attrs = csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest);

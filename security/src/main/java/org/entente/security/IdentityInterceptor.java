@@ -10,19 +10,24 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * The one place that turns the verified peer certificate into an {@link Identity}: every call
- * without one, or whose certificate was revoked after the connection was made, ends with
- * UNAUTHENTICATED before any service code runs. Thread-safe.
+ * The one place that turns the verified peer certificate into an {@link Identity}. Every call is
+ * checked again against the current trust and clock, not just the handshake: TLS 1.3 session
+ * resumption skips the trust manager, and a certificate may have been revoked, expired or lost its
+ * nation since the connection was made. A call that fails ends with UNAUTHENTICATED before any
+ * service code runs. Thread-safe.
  */
 public final class IdentityInterceptor implements ServerInterceptor {
   private final FederationTrust trust;
+  private final Clock clock;
 
-  public IdentityInterceptor(FederationTrust trust) {
+  public IdentityInterceptor(FederationTrust trust, Clock clock) {
     this.trust = trust;
+    this.clock = clock;
   }
 
   @Override
@@ -31,24 +36,17 @@ public final class IdentityInterceptor implements ServerInterceptor {
     PeerIdentity peer;
     try {
       peer = peerOf(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
-    } catch (IllegalArgumentException | SSLPeerUnverifiedException e) {
+    } catch (IllegalArgumentException | SSLPeerUnverifiedException | PeerRejectedException e) {
+      // Revoked, expired, or no longer a member: the same verdict a new handshake would get.
       call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
-      return new ServerCall.Listener<>() {};
-    }
-    if (trust.snapshot().isRevoked(peer.identity().nation(), peer.serial())) {
-      call.close(
-          Status.UNAUTHENTICATED.withDescription(
-              "certificate "
-                  + peer.identity()
-                  + " is revoked; obtain a new one from your nation CA"),
-          new Metadata());
       return new ServerCall.Listener<>() {};
     }
     Context ctx = Context.current().withValue(PeerIdentity.KEY, peer);
     return Contexts.interceptCall(ctx, call, headers, next);
   }
 
-  private static PeerIdentity peerOf(SSLSession session) throws SSLPeerUnverifiedException {
+  private PeerIdentity peerOf(SSLSession session)
+      throws SSLPeerUnverifiedException, PeerRejectedException {
     if (session == null) {
       throw new IllegalArgumentException("connection is not TLS; a client certificate is required");
     }
@@ -56,6 +54,12 @@ public final class IdentityInterceptor implements ServerInterceptor {
     if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
       throw new IllegalArgumentException("no client certificate presented");
     }
-    return new PeerIdentity(IdentityCertificates.identityOf(leaf), leaf.getSerialNumber());
+    X509Certificate[] x509 = new X509Certificate[chain.length];
+    for (int i = 0; i < chain.length; i++) {
+      x509[i] = (X509Certificate) chain[i];
+    }
+    Identity identity =
+        PeerVerifier.verify(x509, Usage.CLIENT_AUTH, clock.instant(), trust.snapshot());
+    return new PeerIdentity(identity, leaf.getSerialNumber());
   }
 }

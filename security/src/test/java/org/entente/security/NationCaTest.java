@@ -136,8 +136,12 @@ class NationCaTest {
         .isEqualTo(TestCerts.NOW.minus(Duration.ofMinutes(5)));
     assertThat(cert.getNotAfter().toInstant()).isEqualTo(TestCerts.NOW.plus(Duration.ofDays(30)));
     cert.verify(ca.certificate().getPublicKey());
-    assertThat(PeerVerifier.verify(
-            new X509Certificate[] {cert}, Usage.CLIENT_AUTH, TestCerts.NOW, pki.trust().snapshot()))
+    assertThat(
+            PeerVerifier.verify(
+                new X509Certificate[] {cert},
+                Usage.CLIENT_AUTH,
+                TestCerts.NOW,
+                pki.trust().snapshot()))
         .isEqualTo(DE_NODE);
   }
 
@@ -177,12 +181,15 @@ class NationCaTest {
     NationCa ca = NationCa.create("DE", TestCerts.CLOCK, Duration.ofDays(365));
     byte[] der =
         CertificateRequests.create(DE_NODE, List.of(), KeyPairs.generateP256()).getEncoded();
+    // Control: the untouched request is signed.
+    assertThat(ca.sign(new PKCS10CertificationRequest(der.clone()), Duration.ofDays(30)))
+        .isNotNull();
     der[der.length - 1] ^= 0x01; // last byte of the ECDSA signature's s value
     PKCS10CertificationRequest tampered = new PKCS10CertificationRequest(der);
 
     assertThatThrownBy(() -> ca.sign(tampered, Duration.ofDays(30)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("signature");
+        .hasMessage("certificate request signature does not verify");
   }
 
   @Test
@@ -190,18 +197,23 @@ class NationCaTest {
     NationCa ca = NationCa.create("DE", TestCerts.CLOCK, Duration.ofDays(365));
     byte[] der =
         CertificateRequests.create(DE_NODE, List.of(), KeyPairs.generateP256()).getEncoded();
+    assertThat(
+            IdentityCertificates.identityOf(
+                ca.sign(new PKCS10CertificationRequest(der.clone()), Duration.ofDays(30))))
+        .isEqualTo(DE_NODE);
     byte[] original = "entente://DE/node/gpu-01".getBytes(StandardCharsets.US_ASCII);
     byte[] forged = "entente://DE/node/gpu-02".getBytes(StandardCharsets.US_ASCII);
     int at = indexOf(der, original);
     assertThat(at).as("SAN URI inside the CSR encoding").isNotNegative();
     System.arraycopy(forged, 0, der, at, forged.length);
     PKCS10CertificationRequest tampered = new PKCS10CertificationRequest(der);
-    // The edit parses: only the signature can tell.
+    // The edit parses and names the other node: only the signature can tell.
     assertThat(Arrays.equals(tampered.getEncoded(), der)).isTrue();
+    assertThat(new String(der, StandardCharsets.ISO_8859_1)).contains("entente://DE/node/gpu-02");
 
     assertThatThrownBy(() -> ca.sign(tampered, Duration.ofDays(30)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("signature");
+        .hasMessage("certificate request signature does not verify");
   }
 
   @Test

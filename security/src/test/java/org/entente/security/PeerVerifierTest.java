@@ -59,8 +59,7 @@ class PeerVerifierTest {
 
   @Test
   void verify_nullChain_rejected() {
-    assertThatThrownBy(
-            () -> PeerVerifier.verify(null, Usage.CLIENT_AUTH, NOW, trust.snapshot()))
+    assertThatThrownBy(() -> PeerVerifier.verify(null, Usage.CLIENT_AUTH, NOW, trust.snapshot()))
         .isInstanceOf(PeerRejectedException.class)
         .hasMessageContaining("no certificate presented");
   }
@@ -95,9 +94,7 @@ class PeerVerifierTest {
     KeyMaterial fake = impostor.issue(new Identity("DE", Role.NODE, "gpu-01"));
 
     assertThatThrownBy(
-            () ->
-                verify(
-                    Usage.CLIENT_AUTH, fake.certificate(), impostor.ca("DE").certificate()))
+            () -> verify(Usage.CLIENT_AUTH, fake.certificate(), impostor.ca("DE").certificate()))
         .isInstanceOf(PeerRejectedException.class)
         .hasMessageContaining("not issued by any member nation's root");
   }
@@ -155,7 +152,8 @@ class PeerVerifierTest {
   void verify_validLeafUnderExpiredRoot_rejectedNamingRoot() {
     // The root is valid for 30 days from its clock's start; the leaf is checked after that.
     NationCa shortRoot = NationCa.create("DE", TestCerts.CLOCK, Duration.ofDays(30));
-    FederationTrust shortTrust = new FederationTrust(TrustBundle.of(List.of(shortRoot.certificate())));
+    FederationTrust shortTrust =
+        new FederationTrust(TrustBundle.of(List.of(shortRoot.certificate())));
     Instant later = NOW.plus(Duration.ofDays(60));
     TestCerts.Issued leaf =
         TestCerts.issue(

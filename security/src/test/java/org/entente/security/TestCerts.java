@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Shared fixtures for the security tests: one fixed instant that every clock is derived from, and
- * a shortcut for {@link NationCa#issue} that also returns the subject's private key, so that the
+ * Shared fixtures for the security tests: one fixed instant that every clock is derived from, and a
+ * shortcut for {@link NationCa#issue} that also returns the subject's private key, so that the
  * certificates an attacker or a misconfigured CA would present can be used in real handshakes.
  */
 final class TestCerts {
@@ -33,7 +33,9 @@ final class TestCerts {
     }
   }
 
-  /** Issues a certificate with a fresh key exactly as described, bypassing {@link NationCa#sign}. */
+  /**
+   * Issues a certificate with a fresh key exactly as described, bypassing {@link NationCa#sign}.
+   */
   static Issued issue(
       NationCa ca,
       String sanUri,
@@ -51,7 +53,8 @@ final class TestCerts {
 
   /** Issues a certificate valid for a day around {@link #NOW}. */
   static Issued issue(NationCa ca, String sanUri, Set<Usage> usages, boolean isCa) {
-    return issue(ca, sanUri, NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofDays(1)), usages, isCa);
+    return issue(
+        ca, sanUri, NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofDays(1)), usages, isCa);
   }
 
   /** A client-only leaf, as {@link NationCa#sign} would give a node, but through issue. */

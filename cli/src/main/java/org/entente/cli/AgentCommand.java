@@ -1,0 +1,62 @@
+package org.entente.cli;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import org.entente.agent.HostResourceProbe;
+import org.entente.agent.NodeAgent;
+import org.entente.cli.config.AgentConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code entente agent}: join this host to the federation until stopped. */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description = "Run the node agent on a GPU host (see README for agent.yaml).")
+public final class AgentCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "agent.yaml")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    AgentConfig.Loaded loaded = AgentConfig.load(config);
+    var scheduler = Executors.newScheduledThreadPool(2);
+    NodeAgent agent =
+        new NodeAgent(
+            loaded.settings(),
+            new HostResourceProbe(loaded.labels()),
+            Clock.systemUTC(),
+            new SplittableRandom(),
+            scheduler);
+    agent.start();
+    var r = agent.resources();
+    var w = spec.commandLine().getOut();
+    w.printf(
+        "agent %s offers %d cores, %.1f GiB, %d GPU(s); joining via %s%n",
+        agent.identity(),
+        r.getCpuCores(),
+        r.getMemoryBytes() / (double) (1L << 30),
+        r.getGpusCount(),
+        String.join(", ", loaded.settings().coordinators()));
+    w.flush();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  agent.close();
+                  scheduler.shutdownNow();
+                  stopped.countDown();
+                },
+                "entente-shutdown"));
+    stopped.await();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,67 @@
+package org.entente.cli;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.entente.cli.client.FederationClient;
+import org.entente.cli.client.IdentityDir;
+import picocli.CommandLine.Option;
+
+/** How a client command reaches the federation: coordinator addresses and an identity. */
+public final class ClientOptions {
+  @Option(
+      names = "--coordinator",
+      split = ",",
+      paramLabel = "HOST:PORT",
+      description = "Coordinator replicas to try in order (default: $ENTENTE_COORDINATORS).")
+  List<String> coordinators;
+
+  @Option(
+      names = "--identity",
+      paramLabel = "DIR",
+      description =
+          "Directory with cert.pem, key.pem and trust/*.pem (default: $ENTENTE_IDENTITY).")
+  Path identity;
+
+  @Option(
+      names = "--timeout-ms",
+      defaultValue = "10000",
+      description = "Deadline per call (default: ${DEFAULT-VALUE}).")
+  long timeoutMs;
+
+  /** The nation of the identity directory's certificate. */
+  public String identityNation() {
+    return IdentityDir.load(identityDir()).keys().identity().nation();
+  }
+
+  private Path identityDir() {
+    if (identity != null) {
+      return identity;
+    }
+    String env = System.getenv("ENTENTE_IDENTITY");
+    if (env == null || env.isBlank()) {
+      throw new UserException(
+          ExitCodes.USAGE, "name your identity directory with --identity DIR or $ENTENTE_IDENTITY");
+    }
+    return Path.of(env);
+  }
+
+  /** Opens a client; fails with a usage-style message if something is missing. */
+  public FederationClient open() {
+    List<String> targets = coordinators;
+    if (targets == null || targets.isEmpty()) {
+      String env = System.getenv("ENTENTE_COORDINATORS");
+      if (env == null || env.isBlank()) {
+        throw new UserException(
+            ExitCodes.USAGE,
+            "name a coordinator with --coordinator HOST:PORT or $ENTENTE_COORDINATORS");
+      }
+      targets = Arrays.asList(env.split(","));
+    }
+    for (String t : targets) {
+      org.entente.cli.config.HostPort.parse("--coordinator", t);
+    }
+    IdentityDir id = IdentityDir.load(identityDir());
+    return new FederationClient(id.keys(), id.trust(), targets, timeoutMs);
+  }
+}

@@ -1,0 +1,60 @@
+package org.entente.cli;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.entente.cli.config.CoordinatorConfig;
+import org.entente.coordinator.Coordinator;
+import org.entente.coordinator.CoordinatorSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code entente coordinator}: run one coordinator replica until stopped. */
+@Command(
+    name = "coordinator",
+    mixinStandardHelpOptions = true,
+    description = "Run this nation's coordinator replica (see README for coordinator.yaml).")
+public final class CoordinatorCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--config",
+      required = true,
+      paramLabel = "FILE",
+      description = "coordinator.yaml")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    CoordinatorSettings settings = CoordinatorConfig.load(config);
+    Coordinator coordinator = new Coordinator(settings, Clock.systemUTC());
+    try {
+      coordinator.start();
+    } catch (IllegalStateException | java.security.cert.CertificateException e) {
+      coordinator.close();
+      throw new UserException(ExitCodes.UNAVAILABLE, e.getMessage());
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  coordinator.close();
+                  stopped.countDown();
+                },
+                "entente-shutdown"));
+    var w = spec.commandLine().getOut();
+    w.printf(
+        "coordinator %s serving at %s%s; Ctrl-C stops it%n",
+        settings.keys().identity(),
+        coordinator.address(),
+        coordinator.metricsPort() > 0
+            ? " (metrics on :" + coordinator.metricsPort() + "/metrics)"
+            : "");
+    w.flush();
+    stopped.await();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,83 @@
+package org.entente.cli.client;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import java.io.Closeable;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.entente.proto.v1.FederationServiceGrpc;
+import org.entente.security.FederationTrust;
+import org.entente.security.KeyMaterial;
+import org.entente.security.Role;
+import org.entente.security.TlsContexts;
+import org.entente.security.TrustBundle;
+
+/**
+ * Talks to the federation through any of its coordinator replicas, over mTLS. A call that fails
+ * with a retryable status moves on to the next replica; others fail at once. Thread-safe.
+ */
+public final class FederationClient implements Closeable {
+  private final List<String> coordinators;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final long deadlineMs;
+
+  public FederationClient(
+      KeyMaterial keys, TrustBundle trust, List<String> coordinators, long deadlineMs) {
+    if (coordinators.isEmpty()) {
+      throw new IllegalArgumentException("no coordinator address given");
+    }
+    this.coordinators = List.copyOf(coordinators);
+    this.deadlineMs = deadlineMs;
+    SslContext tls =
+        TlsContexts.client(
+            keys, new FederationTrust(trust), Clock.systemUTC(), Set.of(Role.COORDINATOR));
+    for (String c : coordinators) {
+      int colon = c.lastIndexOf(':');
+      channels.add(
+          NettyChannelBuilder.forAddress(
+                  c.substring(0, colon), Integer.parseInt(c.substring(colon + 1)))
+              .sslContext(tls)
+              .maxInboundMessageSize(16 << 20)
+              .build());
+    }
+  }
+
+  /**
+   * Runs {@code call} against each replica in turn until one answers or fails for a reason another
+   * replica would share.
+   */
+  public <T> T call(Function<FederationServiceGrpc.FederationServiceBlockingStub, T> call) {
+    StatusRuntimeException last = null;
+    for (int i = 0; i < channels.size(); i++) {
+      try {
+        return call.apply(
+            FederationServiceGrpc.newBlockingStub(channels.get(i))
+                .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS));
+      } catch (StatusRuntimeException e) {
+        if (!StatusCodes.retryable(e.getStatus().getCode())) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw Status.UNAVAILABLE
+        .withDescription(
+            "no coordinator answered (tried "
+                + String.join(", ", coordinators)
+                + "): "
+                + (last == null ? "" : last.getStatus().getDescription()))
+        .asRuntimeException();
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(ManagedChannel::shutdownNow);
+  }
+}

@@ -1,0 +1,98 @@
+package org.entente.cli.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.entente.cli.ExitCodes;
+import org.entente.cli.UserException;
+import org.entente.coordinator.CoordinatorSettings;
+import org.entente.coordinator.grpc.ServerLimits;
+
+/**
+ * {@code coordinator.yaml}, as documented in README. Optional blocks fall back to defaults.
+ * Immutable.
+ */
+public record CoordinatorConfig(
+    @JsonProperty(value = "identity", required = true) IdentityFiles identity,
+    @JsonProperty(value = "trust", required = true) List<String> trust,
+    @JsonProperty(value = "listen", required = true) String listen,
+    @JsonProperty("advertise") String advertise,
+    @JsonProperty(value = "zookeeper", required = true) Zookeeper zookeeper,
+    @JsonProperty("membership") Membership membership,
+    @JsonProperty("revocation") Revocation revocation,
+    @JsonProperty("metrics") Metrics metrics,
+    @JsonProperty("limits") Limits limits) {
+
+  /** {@code zookeeper:} block. */
+  public record Zookeeper(
+      @JsonProperty(value = "connect", required = true) String connect,
+      @JsonProperty("chroot") String chroot,
+      @JsonProperty("sessionTimeout") Duration sessionTimeout,
+      @JsonProperty("connectTimeout") Duration connectTimeout) {}
+
+  /** {@code membership:} block. */
+  public record Membership(
+      @JsonProperty("heartbeatInterval") Duration heartbeatInterval,
+      @JsonProperty("nodeLostTimeout") Duration nodeLostTimeout) {}
+
+  /** {@code revocation:} block. */
+  public record Revocation(@JsonProperty("pollInterval") Duration pollInterval) {}
+
+  /** {@code metrics:} block. */
+  public record Metrics(@JsonProperty("port") Integer port) {}
+
+  /** {@code limits:} block (gRPC hardening overrides). */
+  public record Limits(
+      @JsonProperty("maxConnectionAge") Duration maxConnectionAge,
+      @JsonProperty("maxInboundMessageBytes") Integer maxInboundMessageBytes) {}
+
+  /** Reads and validates a coordinator config file. */
+  public static CoordinatorSettings load(Path file) {
+    CoordinatorConfig c = YamlFiles.read(file, CoordinatorConfig.class);
+    return c.toSettings(file.toAbsolutePath().getParent());
+  }
+
+  CoordinatorSettings toSettings(Path base) {
+    HostPort at = HostPort.parse("listen", listen);
+    Duration session = orDefault(zookeeper.sessionTimeout(), Duration.ofSeconds(10));
+    Duration heartbeat =
+        membership == null
+            ? Duration.ofSeconds(1)
+            : orDefault(membership.heartbeatInterval(), Duration.ofSeconds(1));
+    Duration lost =
+        membership == null
+            ? Duration.ofSeconds(5)
+            : orDefault(membership.nodeLostTimeout(), Duration.ofSeconds(5));
+    ServerLimits l = ServerLimits.defaults();
+    if (limits != null && limits.maxConnectionAge() != null) {
+      l = l.withMaxConnectionAge(limits.maxConnectionAge());
+    }
+    try {
+      return new CoordinatorSettings(
+          identity.load(base),
+          IdentityFiles.trust(base, trust),
+          at.host(),
+          at.port(),
+          advertise == null ? at.host() : advertise,
+          zookeeper.connect(),
+          zookeeper.chroot() == null ? "/entente" : zookeeper.chroot(),
+          session,
+          orDefault(zookeeper.connectTimeout(), Duration.ofSeconds(15)),
+          heartbeat,
+          lost,
+          revocation == null
+              ? Duration.ofSeconds(1)
+              : orDefault(revocation.pollInterval(), Duration.ofSeconds(1)),
+          Duration.ofSeconds(1),
+          metrics == null || metrics.port() == null ? -1 : metrics.port(),
+          l);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(ExitCodes.INVALID, "coordinator config: " + e.getMessage());
+    }
+  }
+
+  static <T> T orDefault(T value, T fallback) {
+    return value == null ? fallback : value;
+  }
+}

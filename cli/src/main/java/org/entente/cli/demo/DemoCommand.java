@@ -1,0 +1,221 @@
+package org.entente.cli.demo;
+
+import ch.qos.logback.classic.Level;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.entente.agent.NodeAgent;
+import org.entente.cli.ExitCodes;
+import org.entente.cli.Output;
+import org.entente.cli.UserException;
+import org.entente.cli.client.FederationClient;
+import org.entente.coordinator.Coordinator;
+import org.entente.proto.v1.FederationStatus;
+import org.entente.proto.v1.GetFederationRequest;
+import org.entente.proto.v1.ListNodesRequest;
+import org.entente.proto.v1.NodeStatus;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code entente demo}: the whole federation on this machine, until Ctrl-C. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run a three-nation federation on this machine (embedded ZooKeeper, real mTLS on loopback) until Ctrl-C.")
+public final class DemoCommand implements Callable<Integer> {
+  private static final List<String> NATIONS = List.of("DE", "FR", "JP");
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--dir",
+      defaultValue = ".entente-demo",
+      description =
+          "Working directory for ZooKeeper data and identities (default: ${DEFAULT-VALUE}); emptied at start.")
+  Path dir;
+
+  @Option(
+      names = "--agents-per-nation",
+      defaultValue = "2",
+      description = "Node agents per nation (default: ${DEFAULT-VALUE}).")
+  int agentsPerNation;
+
+  @Option(names = "--verbose", description = "Show the coordinators' and agents' logs.")
+  boolean verbose;
+
+  private long started;
+  private PrintWriter out;
+
+  @Override
+  public Integer call() throws Exception {
+    if (agentsPerNation < 1 || agentsPerNation > 50) {
+      throw new UserException(ExitCodes.INVALID, "--agents-per-nation: between 1 and 50");
+    }
+    if (!verbose) {
+      ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.entente")).setLevel(Level.WARN);
+    }
+    out = spec.commandLine().getOut();
+    started = System.nanoTime();
+    out.println(
+        "Entente demo: nations "
+            + String.join(", ", NATIONS)
+            + ", one coordinator replica and "
+            + agentsPerNation
+            + " node agents each, all over mutual TLS 1.3 on loopback.");
+    wipe(dir);
+    EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"));
+    step("ZooKeeper (embedded, standalone) at " + zk.connectString());
+    LocalFederation federation;
+    try {
+      federation =
+          LocalFederation.start(
+              NATIONS,
+              agentsPerNation,
+              zk.connectString(),
+              "/entente",
+              Duration.ofSeconds(10),
+              this::step);
+    } catch (Exception e) {
+      zk.close();
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println();
+                  out.println("Stopping the federation...");
+                  out.flush();
+                  federation.close();
+                  try {
+                    zk.close();
+                  } catch (Exception e) {
+                    // shutting down anyway
+                  }
+                  out.println("Stopped.");
+                  out.flush();
+                  stopped.countDown();
+                },
+                "entente-demo-stop"));
+    federation.writeIdentities(dir.resolve("identities"));
+    awaitUp(federation);
+    printFederation(federation);
+    stopped.await();
+    return ExitCodes.OK;
+  }
+
+  private void awaitUp(LocalFederation federation) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    Set<String> reported = new HashSet<>();
+    boolean leaderShown = false;
+    while (System.nanoTime() < deadline) {
+      if (!leaderShown) {
+        for (Coordinator c : federation.coordinators().values()) {
+          if (c.isLeader()) {
+            step(
+                "leader elected: "
+                    + c.participantId().replaceAll("@.*", "")
+                    + " (fencing epoch "
+                    + c.fence().get().epoch()
+                    + ")");
+            leaderShown = true;
+          }
+        }
+      }
+      for (NodeAgent a : federation.agents()) {
+        if (a.isRegistered() && reported.add(a.identity().toString())) {
+          var r = a.resources();
+          step(
+              String.format(
+                  "node %s/%s joined via %s: %d cores, %.1f GiB, %d GPU(s)",
+                  a.identity().nation(),
+                  a.identity().name(),
+                  a.replica().replaceAll("@.*", ""),
+                  r.getCpuCores(),
+                  r.getMemoryBytes() / (double) (1L << 30),
+                  r.getGpusCount()));
+        }
+      }
+      if (leaderShown && reported.size() == federation.agents().size()) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new UserException(
+        ExitCodes.FAILURE,
+        "the federation did not come up within 60 s; rerun with --verbose to see why");
+  }
+
+  private void printFederation(LocalFederation federation) {
+    String coordinators = String.join(",", federation.addresses());
+    Path identity = dir.resolve("identities").resolve("de-operator");
+    try (FederationClient c =
+        new FederationClient(
+            federation.operator("DE"), federation.bundle(), federation.addresses(), 10_000)) {
+      FederationStatus f = c.call(s -> s.getFederation(GetFederationRequest.getDefaultInstance()));
+      List<NodeStatus> nodes =
+          c.call(s -> s.listNodes(ListNodesRequest.getDefaultInstance())).getNodesList();
+      out.printf(
+          "%nFederation ready in %.1f s: nations %s, leader %s (epoch %d), %d nodes.%n%n",
+          seconds(),
+          String.join(", ", f.getNationsList()),
+          f.getLeader(),
+          f.getEpoch(),
+          nodes.size());
+      List<List<String>> rows = new ArrayList<>();
+      for (NodeStatus n : nodes) {
+        rows.add(
+            List.of(
+                n.getNation(),
+                n.getName(),
+                n.getState(),
+                Integer.toString(n.getResources().getGpusCount()),
+                Integer.toString(n.getResources().getCpuCores()),
+                Output.gib(n.getResources().getMemoryBytes()),
+                n.getReplica().replaceAll("@.*", "")));
+      }
+      Output.table(
+          out, List.of("NATION", "NODE", "STATE", "GPUS", "CPUS", "MEMORY", "REPLICA"), rows);
+    }
+    out.println();
+    out.println("In another terminal, look at it as the DE operator:");
+    out.println("  ./entente nodes --coordinator " + coordinators + " --identity " + identity);
+    out.println("  ./entente federation --coordinator " + coordinators + " --identity " + identity);
+    out.println();
+    out.println("Press Ctrl-C to stop.");
+    out.flush();
+  }
+
+  private void step(String what) {
+    out.printf("[%5.1fs] %s%n", seconds(), what);
+    out.flush();
+  }
+
+  private double seconds() {
+    return (System.nanoTime() - started) / 1e9;
+  }
+
+  private static void wipe(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package org.entente.cli.demo;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import org.entente.agent.AgentSettings;
+import org.entente.agent.HostResourceProbe;
+import org.entente.agent.NodeAgent;
+import org.entente.cli.client.IdentityDir;
+import org.entente.coordinator.Coordinator;
+import org.entente.coordinator.CoordinatorSettings;
+import org.entente.security.Identity;
+import org.entente.security.KeyMaterial;
+import org.entente.security.LocalPki;
+import org.entente.security.Role;
+import org.entente.security.TrustBundle;
+
+/**
+ * A whole federation in one JVM: a PKI per nation, one coordinator replica per nation and some
+ * agents per nation, all real mTLS peers on loopback against one ZooKeeper. Used by {@code entente
+ * demo} and by tests. Not thread-safe.
+ */
+public final class LocalFederation implements Closeable {
+  private final LocalPki pki;
+  private final Map<String, Coordinator> coordinators = new LinkedHashMap<>();
+  private final Map<String, KeyMaterial> operators = new LinkedHashMap<>();
+  private final List<NodeAgent> agents = new ArrayList<>();
+  private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
+
+  private LocalFederation(LocalPki pki) {
+    this.pki = pki;
+  }
+
+  /**
+   * Starts the federation.
+   *
+   * @param progress told about each step as it completes
+   */
+  public static LocalFederation start(
+      List<String> nations,
+      int agentsPerNation,
+      String zkConnect,
+      String chroot,
+      Duration sessionTimeout,
+      Consumer<String> progress)
+      throws Exception {
+    LocalPki pki = LocalPki.create(Clock.systemUTC(), nations.toArray(String[]::new));
+    LocalFederation f = new LocalFederation(pki);
+    try {
+      for (String n : nations) {
+        f.operators.put(
+            n,
+            pki.issue(
+                new Identity(n, Role.OPERATOR, n.toLowerCase(java.util.Locale.ROOT) + "-ops")));
+      }
+      progress.accept(
+          "PKI: root CAs for "
+              + String.join(", ", nations)
+              + "; coordinator, operator and node certificates issued from CSRs");
+      for (String n : nations) {
+        KeyMaterial keys = pki.issue(new Identity(n, Role.COORDINATOR, "coordinator"), "127.0.0.1");
+        CoordinatorSettings s =
+            CoordinatorSettings.defaults(keys, pki.bundle(), "127.0.0.1", 0, zkConnect, chroot)
+                .withSessionTimeout(sessionTimeout);
+        Coordinator c = new Coordinator(s, Clock.systemUTC());
+        f.coordinators.put(n, c);
+        c.start();
+        progress.accept("coordinator " + n + "/coordinator serving at " + c.address());
+      }
+      List<String> addresses = f.addresses();
+      for (String n : nations) {
+        // Each agent lists its own nation's replica first, then the others.
+        List<String> order = new ArrayList<>();
+        order.add(f.coordinators.get(n).address());
+        addresses.stream().filter(a -> !order.contains(a)).forEach(order::add);
+        for (int i = 1; i <= agentsPerNation; i++) {
+          String name = String.format("gpu-%02d", i);
+          KeyMaterial keys = pki.issue(new Identity(n, Role.NODE, name));
+          NodeAgent a =
+              new NodeAgent(
+                  new AgentSettings(
+                      keys,
+                      pki.bundle(),
+                      order,
+                      new org.entente.agent.Backoff(Duration.ofMillis(200), Duration.ofSeconds(3)),
+                      Duration.ofSeconds(10)),
+                  new HostResourceProbe(
+                      Map.of("nation", n.toLowerCase(java.util.Locale.ROOT), "demo", "true")),
+                  Clock.systemUTC(),
+                  new SplittableRandom(n.hashCode() * 31L + i),
+                  f.scheduler);
+          f.agents.add(a);
+          a.start();
+        }
+      }
+      return f;
+    } catch (Exception | Error e) {
+      f.close();
+      throw e;
+    }
+  }
+
+  /** Every replica's address, in nation order. */
+  public List<String> addresses() {
+    return coordinators.values().stream().map(Coordinator::address).toList();
+  }
+
+  public Map<String, Coordinator> coordinators() {
+    return coordinators;
+  }
+
+  public List<NodeAgent> agents() {
+    return agents;
+  }
+
+  public KeyMaterial operator(String nation) {
+    return operators.get(nation);
+  }
+
+  public TrustBundle bundle() {
+    return pki.bundle();
+  }
+
+  public LocalPki pki() {
+    return pki;
+  }
+
+  /** Writes each nation's operator identity directory and CA certificate under {@code dir}. */
+  public void writeIdentities(Path dir) throws IOException {
+    for (Map.Entry<String, KeyMaterial> e : operators.entrySet()) {
+      IdentityDir.write(
+          dir.resolve(e.getKey().toLowerCase(java.util.Locale.ROOT) + "-operator"),
+          e.getValue(),
+          pki.bundle());
+    }
+  }
+
+  @Override
+  public void close() {
+    for (NodeAgent a : agents) {
+      a.close();
+    }
+    scheduler.shutdownNow();
+    for (Coordinator c : coordinators.values()) {
+      c.close();
+    }
+  }
+}
