@@ -6,7 +6,7 @@ import org.entente.coordinator.auth.Action;
 import org.entente.coordinator.grpc.Calls;
 import org.entente.coordinator.membership.AgentSession;
 import org.entente.coordinator.membership.MembershipKeeper;
-import org.entente.coordinator.membership.NodeKey;
+import org.entente.coordinator.model.NodeKey;
 import org.entente.proto.v1.DrainLocalRequest;
 import org.entente.proto.v1.DrainLocalResponse;
 import org.entente.proto.v1.LocalNode;

@@ -1,5 +1,6 @@
 package org.entente.coordinator.auth;
 
+import org.entente.coordinator.errors.ForbiddenException;
 import org.entente.security.Identity;
 import org.entente.security.Role;
 

@@ -2,7 +2,11 @@ package org.entente.coordinator.grpc;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import org.entente.coordinator.auth.ForbiddenException;
+import org.entente.coordinator.errors.ConflictException;
+import org.entente.coordinator.errors.ForbiddenException;
+import org.entente.coordinator.errors.InvalidRequestException;
+import org.entente.coordinator.errors.NotFoundException;
+import org.entente.coordinator.errors.UnavailableException;
 import org.entente.coordinator.leader.FencedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

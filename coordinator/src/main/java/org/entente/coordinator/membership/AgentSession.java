@@ -2,6 +2,8 @@ package org.entente.coordinator.membership;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import org.entente.coordinator.model.NodeKey;
+import org.entente.coordinator.model.NodeRecord;
 import org.entente.proto.v1.CoordinatorMessage;
 import org.entente.security.PeerIdentity;
 

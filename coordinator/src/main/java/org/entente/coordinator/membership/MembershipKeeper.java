@@ -12,6 +12,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.entente.coordinator.metrics.CoordinatorMetrics;
+import org.entente.coordinator.model.NodeKey;
+import org.entente.coordinator.model.NodeRecord;
+import org.entente.coordinator.model.NodeState;
+import org.entente.coordinator.model.Resources;
 import org.entente.coordinator.zk.EphemeralOwner;
 import org.entente.coordinator.zk.Json;
 import org.entente.coordinator.zk.ZkPaths;
@@ -90,7 +94,7 @@ public final class MembershipKeeper implements Closeable {
             owner.claim(ZkPaths.node(key.nation(), key.name()), Json.write(record));
           } catch (Exception e) {
             throw new java.util.concurrent.CompletionException(
-                new org.entente.coordinator.grpc.UnavailableException(
+                new org.entente.coordinator.errors.UnavailableException(
                     "cannot record membership (ZooKeeper: "
                         + e.getClass().getSimpleName()
                         + "); try another replica"));

@@ -17,6 +17,7 @@ import org.entente.coordinator.leader.Fence;
 import org.entente.coordinator.leader.FencedException;
 import org.entente.coordinator.leader.LeaderElection;
 import org.entente.coordinator.metrics.CoordinatorMetrics;
+import org.entente.coordinator.model.RosterPlanner;
 import org.entente.coordinator.zk.Json;
 import org.entente.coordinator.zk.ZkPaths;
 import org.slf4j.Logger;

@@ -1,4 +1,4 @@
-package org.entente.coordinator.auth;
+package org.entente.coordinator.errors;
 
 /** The caller is authenticated but may not do this; maps to PERMISSION_DENIED. */
 public final class ForbiddenException extends RuntimeException {

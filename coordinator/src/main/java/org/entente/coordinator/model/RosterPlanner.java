@@ -1,4 +1,4 @@
-package org.entente.coordinator.membership;
+package org.entente.coordinator.model;
 
 import java.util.ArrayList;
 import java.util.List;

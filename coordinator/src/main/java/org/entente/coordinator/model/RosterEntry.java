@@ -1,4 +1,4 @@
-package org.entente.coordinator.membership;
+package org.entente.coordinator.model;
 
 /**
  * A node's durable record ({@code /roster/<NATION>/<name>}), written only by the leader under its

@@ -1,4 +1,4 @@
-package org.entente.coordinator.grpc;
+package org.entente.coordinator.errors;
 
 /**
  * This replica cannot serve the call now (ZooKeeper unreachable, not the leader); maps to

@@ -1,4 +1,4 @@
-package org.entente.coordinator.grpc;
+package org.entente.coordinator.errors;
 
 /**
  * The request conflicts with newer state (a stale revocation list); maps to FAILED_PRECONDITION.

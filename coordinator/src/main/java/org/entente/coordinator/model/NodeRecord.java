@@ -1,4 +1,4 @@
-package org.entente.coordinator.membership;
+package org.entente.coordinator.model;
 
 /**
  * A connected node's presence ({@code /nodes/<NATION>/<name>}), ephemeral and owned by the replica

@@ -1,4 +1,4 @@
-package org.entente.coordinator.grpc;
+package org.entente.coordinator.errors;
 
 /** The named thing does not exist; maps to NOT_FOUND. */
 public final class NotFoundException extends RuntimeException {

@@ -1,8 +1,8 @@
-package org.entente.coordinator.membership;
+package org.entente.coordinator.model;
 
 import java.util.List;
 import java.util.Map;
-import org.entente.coordinator.grpc.InvalidRequestException;
+import org.entente.coordinator.errors.InvalidRequestException;
 import org.entente.proto.v1.Gpu;
 import org.entente.proto.v1.NodeResources;
 

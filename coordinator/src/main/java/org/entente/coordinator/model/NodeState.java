@@ -1,4 +1,4 @@
-package org.entente.coordinator.membership;
+package org.entente.coordinator.model;
 
 /** What the federation knows about a node's liveness. */
 public enum NodeState {

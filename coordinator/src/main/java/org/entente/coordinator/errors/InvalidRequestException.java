@@ -1,4 +1,4 @@
-package org.entente.coordinator.grpc;
+package org.entente.coordinator.errors;
 
 /** A request field is wrong; maps to INVALID_ARGUMENT with the field's name. */
 public final class InvalidRequestException extends RuntimeException {

@@ -1,4 +1,4 @@
-package org.entente.coordinator.membership;
+package org.entente.coordinator.model;
 
 /** Names a node across the federation: nation and name. Immutable. */
 public record NodeKey(String nation, String name) implements Comparable<NodeKey> {
