@@ -21,7 +21,7 @@ import org.entente.coordinator.api.FederationApiService;
 import org.entente.coordinator.api.ReplicaApiService;
 import org.entente.coordinator.api.ReplicaClients;
 import org.entente.coordinator.grpc.DeadlineInterceptor;
-import org.entente.coordinator.grpc.ServerLimits;
+import org.entente.coordinator.grpc.HardenedServers;
 import org.entente.coordinator.leader.EpochStore;
 import org.entente.coordinator.leader.Fence;
 import org.entente.coordinator.leader.LeaderElection;
@@ -110,7 +110,7 @@ public final class Coordinator implements Closeable {
     MutableHandlerRegistry services = new MutableHandlerRegistry();
     health = new HealthStatusManager();
     server =
-        hardened(
+        HardenedServers.apply(
                 NettyServerBuilder.forAddress(
                     new InetSocketAddress(settings.listenHost(), settings.listenPort())),
                 settings.limits())
@@ -178,20 +178,6 @@ public final class Coordinator implements Closeable {
       throw new PeerRejectedException(
           "this replica's own certificate is not valid in the federation: " + e.getMessage());
     }
-  }
-
-  static NettyServerBuilder hardened(NettyServerBuilder b, ServerLimits l) {
-    return b.maxInboundMessageSize(l.maxInboundMessageBytes())
-        .maxInboundMetadataSize(l.maxInboundMetadataBytes())
-        .maxConcurrentCallsPerConnection(l.maxConcurrentCallsPerConnection())
-        .keepAliveTime(l.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
-        .keepAliveTimeout(l.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .permitKeepAliveTime(l.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
-        .permitKeepAliveWithoutCalls(true)
-        .maxConnectionIdle(l.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
-        .maxConnectionAge(l.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
-        .maxConnectionAgeGrace(l.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS)
-        .handshakeTimeout(l.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** {@code host:port} where this replica serves. */
