@@ -23,8 +23,8 @@ import org.entente.security.Role;
  *   <li>steady state: N agents heartbeating every second; the replica's CPU use, heartbeats per
  *       second, and heartbeat processing p50/p99 (from its Prometheus summary);
  *   <li>saturation: S streams sending heartbeats as fast as flow control allows, against the
- *       replica and then against a bare grpc-java echo ({@link EchoServer}) with the same TLS
- *       setup, interceptor and limits; their throughput ratio (target >= 0.8).
+ *       replica and then against a bare grpc-java echo and sink ({@link EchoServer}) with the same
+ *       TLS setup, interceptor and limits; their throughput ratio (target >= 0.8).
  * </ol>
  *
  * Usage: {@code bench/run HeartbeatBench [--agents 2000] [--seconds 30] [--streams 64] [--window
@@ -102,26 +102,30 @@ public final class HeartbeatBench {
         ours =
             (f.metric(replica, "entente_heartbeats_total") - h0) / ((System.nanoTime() - s0) / 1e9);
       }
-      double echo = echoThroughput(dir, f, load, window);
+      double echo = baseline(dir, f, load, window, "echo");
+      double sink = baseline(dir, f, load, window, "sink");
       System.out.printf(
           "%nsaturation, %d streams for %d s each:%n"
-              + "  coordinator replica   %.0f heartbeats/s%n"
-              + "  bare grpc-java echo   %.0f messages/s%n"
-              + "  ratio                 %.3f (target >= 0.8)%n",
-          streams, window, ours, echo, ours / echo);
+              + "  coordinator replica            %.0f heartbeats/s%n"
+              + "  bare grpc-java echo            %.0f messages/s (one reply per message)%n"
+              + "  bare grpc-java sink            %.0f messages/s (reads and discards)%n"
+              + "  ratio to echo                  %.3f (target >= 0.8)%n"
+              + "  ratio to sink                  %.3f (the cost of Entente's handling)%n",
+          streams, window, ours, echo, sink, ours / echo, ours / sink);
     }
   }
 
-  private static double echoThroughput(
-      Path dir, ProcessFederation f, List<KeyMaterial> load, int window) throws Exception {
-    KeyMaterial keys = f.pki().issue(new Identity("DE", Role.COORDINATOR, "echo"), "127.0.0.1");
-    Path cert = dir.resolve("echo-cert.pem");
-    Path key = dir.resolve("echo-key.pem");
-    Path root = dir.resolve("echo-root.pem");
+  private static double baseline(
+      Path dir, ProcessFederation f, List<KeyMaterial> load, int window, String mode)
+      throws Exception {
+    KeyMaterial keys = f.pki().issue(new Identity("DE", Role.COORDINATOR, mode), "127.0.0.1");
+    Path cert = dir.resolve(mode + "-cert.pem");
+    Path key = dir.resolve(mode + "-key.pem");
+    Path root = dir.resolve(mode + "-root.pem");
     Pem.writePublic(cert, keys.certificate());
     Pem.writePrivateKey(key, keys.privateKey());
     Pem.writePublic(root, f.pki().ca("DE").certificate());
-    Path log = dir.resolve("echo.log");
+    Path log = dir.resolve(mode + ".log");
     Process p =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -130,6 +134,7 @@ public final class HeartbeatBench {
                 "-cp",
                 System.getProperty("java.class.path"),
                 EchoServer.class.getName(),
+                mode,
                 cert.toString(),
                 key.toString(),
                 root.toString())
@@ -138,7 +143,7 @@ public final class HeartbeatBench {
             .start();
     try {
       String address = null;
-      Pattern serving = Pattern.compile("echo serving at ([0-9.]+:[0-9]+)");
+      Pattern serving = Pattern.compile(mode + " serving at ([0-9.]+:[0-9]+)");
       for (int i = 0; i < 600 && address == null; i++) {
         Matcher m = serving.matcher(Files.readString(log));
         if (m.find()) {
@@ -155,7 +160,8 @@ public final class HeartbeatBench {
         long r0 = l.replies();
         long s0 = System.nanoTime();
         StreamLoad.awaitQuietly(Duration.ofSeconds(window));
-        return (l.replies() - r0) / ((System.nanoTime() - s0) / 1e9);
+        double perReply = mode.equals("sink") ? EchoServer.SINK_BATCH : 1;
+        return (l.replies() - r0) * perReply / ((System.nanoTime() - s0) / 1e9);
       }
     } finally {
       p.destroyForcibly();

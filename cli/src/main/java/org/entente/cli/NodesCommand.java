@@ -122,6 +122,8 @@ public final class NodesCommand implements Callable<Integer> {
     if (ms < 0) {
       return "just now";
     }
-    return ms < 60_000 ? String.format("%.1fs ago", ms / 1000.0) : (ms / 60_000) + "m ago";
+    return ms < 60_000
+        ? String.format(java.util.Locale.ROOT, "%.1fs ago", ms / 1000.0)
+        : (ms / 60_000) + "m ago";
   }
 }

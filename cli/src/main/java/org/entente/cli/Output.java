@@ -51,6 +51,6 @@ public final class Output {
 
   /** Bytes as GiB with one decimal, for tables. */
   public static String gib(long bytes) {
-    return String.format("%.1fGi", bytes / (double) (1L << 30));
+    return String.format(java.util.Locale.ROOT, "%.1fGi", bytes / (double) (1L << 30));
   }
 }

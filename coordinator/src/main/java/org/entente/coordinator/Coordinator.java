@@ -68,6 +68,8 @@ public final class Coordinator implements Closeable {
   private HealthStatusManager health;
   private ReplicaRecord self;
   private int metricsPort = -1;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   public Coordinator(CoordinatorSettings settings, Clock clock) {
     this.settings = settings;
@@ -213,6 +215,9 @@ public final class Coordinator implements Closeable {
 
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     if (health != null) {
       health.enterTerminalState();
     }

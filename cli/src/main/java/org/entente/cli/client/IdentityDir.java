@@ -26,6 +26,19 @@ public record IdentityDir(KeyMaterial keys, TrustBundle trust) {
     if (!Files.isDirectory(dir)) {
       throw new UserException(ExitCodes.INVALID, "identity directory " + dir + " does not exist");
     }
+    for (String file : new String[] {CERT, KEY}) {
+      if (!Files.isRegularFile(dir.resolve(file))) {
+        throw new UserException(
+            ExitCodes.INVALID,
+            "identity directory "
+                + dir
+                + " has no "
+                + file
+                + ": "
+                + dir.resolve(file)
+                + " does not exist");
+      }
+    }
     try {
       KeyMaterial keys = KeyMaterial.load(dir.resolve(CERT), dir.resolve(KEY));
       List<X509Certificate> roots = new ArrayList<>();

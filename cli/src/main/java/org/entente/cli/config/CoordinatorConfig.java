@@ -68,6 +68,28 @@ public record CoordinatorConfig(
     if (limits != null && limits.maxConnectionAge() != null) {
       l = l.withMaxConnectionAge(limits.maxConnectionAge());
     }
+    if (limits != null && limits.maxInboundMessageBytes() != null) {
+      int bytes = limits.maxInboundMessageBytes();
+      if (bytes < 1) {
+        throw new UserException(
+            ExitCodes.INVALID,
+            "field 'limits.maxInboundMessageBytes': must be positive, got " + bytes);
+      }
+      l =
+          new ServerLimits(
+              bytes,
+              l.maxInboundMetadataBytes(),
+              l.maxConcurrentCallsPerConnection(),
+              l.keepAliveTime(),
+              l.keepAliveTimeout(),
+              l.permitKeepAliveTime(),
+              l.maxConnectionIdle(),
+              l.maxConnectionAge(),
+              l.maxConnectionAgeGrace(),
+              l.handshakeTimeout(),
+              l.defaultDeadline(),
+              l.maxDeadline());
+    }
     try {
       return new CoordinatorSettings(
           identity.load(base),

@@ -2,6 +2,7 @@ package org.entente.cli.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -19,8 +20,10 @@ public record IdentityFiles(
 
   /** Loads the pair, resolving paths against the config file's directory. */
   public KeyMaterial load(Path base) {
+    Path certFile = existing("identity.cert", base.resolve(cert));
+    Path keyFile = existing("identity.key", base.resolve(key));
     try {
-      return KeyMaterial.load(base.resolve(cert), base.resolve(key));
+      return KeyMaterial.load(certFile, keyFile);
     } catch (IOException e) {
       throw new UserException(ExitCodes.INVALID, "identity: " + e.getMessage());
     }
@@ -33,9 +36,10 @@ public record IdentityFiles(
           ExitCodes.INVALID, "field 'trust': list at least one nation root certificate");
     }
     List<X509Certificate> roots = new ArrayList<>();
-    for (String f : files) {
+    for (int i = 0; i < files.size(); i++) {
+      Path f = existing("trust[" + i + "]", base.resolve(files.get(i)));
       try {
-        roots.addAll(Pem.readCertificates(base.resolve(f)));
+        roots.addAll(Pem.readCertificates(f));
       } catch (IOException e) {
         throw new UserException(ExitCodes.INVALID, "trust: " + e.getMessage());
       }
@@ -45,5 +49,19 @@ public record IdentityFiles(
     } catch (IllegalArgumentException e) {
       throw new UserException(ExitCodes.INVALID, "trust: " + e.getMessage());
     }
+  }
+
+  /** Returns {@code file}, or fails naming {@code field} if there is no such file. */
+  private static Path existing(String field, Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new UserException(
+          ExitCodes.INVALID,
+          "field '"
+              + field
+              + "': "
+              + file
+              + (Files.exists(file) ? " is not a regular file" : " does not exist"));
+    }
+    return file;
   }
 }

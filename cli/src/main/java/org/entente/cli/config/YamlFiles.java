@@ -3,11 +3,14 @@ package org.entente.cli.config;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
@@ -15,9 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.entente.cli.ExitCodes;
 import org.entente.cli.UserException;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads YAML files into fixed record types. Unknown fields, wrong types, bad durations and missing
@@ -63,18 +69,93 @@ public final class YamlFiles {
       throw new UserException(ExitCodes.INVALID, file + ": the file is empty");
     }
     try {
+      checkFieldNames(file, text, MAPPER.constructType(type));
       return MAPPER.readValue(text, type);
     } catch (JsonMappingException e) {
       throw new UserException(ExitCodes.INVALID, describe(file, e));
     } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      throw new UserException(
-          ExitCodes.INVALID,
-          file
-              + (at != null ? " line " + at.getLineNr() : "")
-              + ": not valid YAML: "
-              + e.getOriginalMessage());
+      throw new UserException(ExitCodes.INVALID, describeSyntax(file, e));
+    } catch (IOException e) {
+      throw new UserException(ExitCodes.INVALID, file + ": cannot read: " + e.getMessage());
     }
+  }
+
+  /**
+   * Reports the first unknown field with the line it is on. Records are built through their
+   * constructor, for which Jackson buffers unknown fields and reports them only after the whole
+   * object (with the object's last line, or not at all when a required field is missing, as when a
+   * required field's name is misspelt), so names are checked in a streaming pass first.
+   */
+  private static void checkFieldNames(Path file, String text, JavaType type) throws IOException {
+    try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+      if (p.nextToken() != null) {
+        walk(file, p, type, "");
+      }
+    }
+  }
+
+  private static void walk(Path file, JsonParser p, JavaType type, String path) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.START_OBJECT && type.getRawClass().isRecord()) {
+      Map<String, JavaType> known = new LinkedHashMap<>();
+      for (BeanPropertyDefinition d :
+          MAPPER.getDeserializationConfig().introspect(type).findProperties()) {
+        known.put(d.getName(), d.getPrimaryType());
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        String at = path.isEmpty() ? name : path + "." + name;
+        JavaType child = known.get(name);
+        if (child == null) {
+          throw new UserException(
+              ExitCodes.INVALID,
+              file
+                  + " line "
+                  + p.currentTokenLocation().getLineNr()
+                  + ": field '"
+                  + at
+                  + "': unknown field '"
+                  + name
+                  + "'; known fields: "
+                  + known.keySet());
+        }
+        p.nextToken();
+        walk(file, p, child, at);
+      }
+    } else if (t == JsonToken.START_OBJECT && type.isMapLikeType()) {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        p.nextToken();
+        walk(file, p, type.getContentType(), path + "." + name);
+      }
+    } else if (t == JsonToken.START_ARRAY && type.isCollectionLikeType()) {
+      int i = 0;
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        walk(file, p, type.getContentType(), path + "[" + i++ + "]");
+      }
+    } else {
+      // A scalar, or a shape the mapper will report as the wrong type.
+      p.skipChildren();
+    }
+  }
+
+  /** A YAML syntax error as one line, with the line the problem is on. */
+  static String describeSyntax(Path file, JsonProcessingException e) {
+    JsonLocation at = e.getLocation();
+    int line = at != null ? at.getLineNr() : -1;
+    String problem = e.getOriginalMessage();
+    if (e.getCause() instanceof MarkedYAMLException m) {
+      if (m.getProblemMark() != null) {
+        line = m.getProblemMark().getLine() + 1;
+      }
+      if (m.getProblem() != null) {
+        problem = (m.getContext() != null ? m.getContext() + ": " : "") + m.getProblem();
+      }
+    }
+    return file
+        + (line > 0 ? " line " + line : "")
+        + ": not valid YAML: "
+        + String.valueOf(problem).replaceAll("\\s*\\R\\s*", " ").strip();
   }
 
   static String describe(Path file, JsonMappingException e) {
@@ -90,8 +171,10 @@ public final class YamlFiles {
           "unknown field '" + u.getPropertyName() + "'; known fields: " + u.getKnownPropertyIds();
     } else if (message != null && message.startsWith("Missing required creator property")) {
       message = "required field is missing";
-      String prop = e.getOriginalMessage().replaceAll(".*property '([^']*)'.*", "$1");
-      field = field.isEmpty() ? prop : field + "." + prop;
+      String prop = e.getOriginalMessage().replaceAll("(?s).*property '([^']*)'.*", "$1");
+      if (!field.equals(prop) && !field.endsWith("." + prop)) {
+        field = field.isEmpty() ? prop : field + "." + prop;
+      }
     } else if (e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f) {
       message = "value '" + f.getValue() + "' is not a valid " + f.getTargetType().getSimpleName();
     } else if (message != null) {
