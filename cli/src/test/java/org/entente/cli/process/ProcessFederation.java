@@ -228,6 +228,23 @@ public final class ProcessFederation implements AutoCloseable {
     return out;
   }
 
+  /** The replica's whole /metrics text ("" if unreachable). */
+  public String metrics(ReplicaProcess r) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.metricsPort() + "/metrics"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "";
+    }
+  }
+
   /** A metric's value as the replica exports it ({@code NaN} if unreachable or absent). */
   public double metric(ReplicaProcess r, String name) {
     try {

@@ -27,6 +27,20 @@ public final class ReplicaProcess implements AutoCloseable {
   private String address;
   private int metricsPort;
 
+  /**
+   * JVM options of replica processes: {@code -Dentente.replica.jvm="..."} overrides the default,
+   * which favours start-up time (C1 only) for tests; benchmarks pass the same options they give
+   * their baselines.
+   */
+  public static final String JVM_OPTIONS_PROPERTY = "entente.replica.jvm";
+
+  static List<String> jvmOptions() {
+    String s =
+        System.getProperty(
+            JVM_OPTIONS_PROPERTY, "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    return List.of(s.trim().split("\\s+"));
+  }
+
   public ReplicaProcess(String nation, Path config, Path log) {
     this.nation = nation;
     this.config = config;
@@ -37,12 +51,9 @@ public final class ReplicaProcess implements AutoCloseable {
   public ReplicaProcess start(Duration timeout) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions());
     cmd.addAll(
         List.of(
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-Xshare:auto",
             "-cp",
             System.getProperty("java.class.path"),
             "org.entente.cli.Main",
