@@ -66,12 +66,25 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
         new AgentSession(replica + "-" + sessionIds.incrementAndGet(), peer, out, clock.millis());
     open.add(session);
     out.setOnCancelHandler(() -> end(session));
+    // Streams this replica ends itself (revoked, superseded, taken over, bad input) release too.
+    session.onClose(() -> end(session));
     return new StreamObserver<>() {
+      // Set when the first Register arrives, not when its znode is written (that completes later
+      // on the membership thread), so a second Register sent right after the first is refused
+      // too. onNext calls of one stream are serialized, so a plain field suffices.
+      private boolean registerSeen;
+
       @Override
       public void onNext(AgentMessage m) {
         try {
           switch (m.getBodyCase()) {
-            case REGISTER -> register(session, m);
+            case REGISTER -> {
+              if (registerSeen) {
+                throw new InvalidRequestException("register", "this stream is already registered");
+              }
+              registerSeen = true;
+              register(session, m);
+            }
             case HEARTBEAT -> heartbeat(session, m);
             default -> throw new InvalidRequestException("body", "expected register or heartbeat");
           }

@@ -59,7 +59,7 @@ public final class AccessPolicy {
     if (caller.role() != role) {
       throw new ForbiddenException(
           action.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-              + " requires a "
+              + (role == Role.OPERATOR || role == Role.AUDITOR ? " requires an " : " requires a ")
               + role.label()
               + " certificate; caller is "
               + caller);

@@ -22,6 +22,7 @@ public final class AgentSession {
   private volatile boolean draining;
   private long lastSequence;
   private boolean closed;
+  private Runnable onClose = () -> {};
 
   public AgentSession(
       String id,
@@ -93,20 +94,32 @@ public final class AgentSession {
     }
   }
 
+  /**
+   * Runs {@code r} once when this replica ends the stream. gRPC runs a call's cancel handler only
+   * when the client or transport ends it, so server-side closes need their own hook.
+   */
+  public synchronized void onClose(Runnable r) {
+    this.onClose = r;
+  }
+
   /** Ends the stream with {@code status} (OK completes it normally). Idempotent. */
-  public synchronized void close(Status status) {
-    if (closed) {
-      return;
+  public void close(Status status) {
+    Runnable after;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      after = onClose;
+      if (!out.isCancelled()) {
+        if (status.isOk()) {
+          out.onCompleted();
+        } else {
+          out.onError(status.asRuntimeException());
+        }
+      }
     }
-    closed = true;
-    if (out.isCancelled()) {
-      return;
-    }
-    if (status.isOk()) {
-      out.onCompleted();
-    } else {
-      out.onError(status.asRuntimeException());
-    }
+    after.run();
   }
 
   public synchronized boolean isClosed() {
