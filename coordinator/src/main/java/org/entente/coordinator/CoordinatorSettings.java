@@ -1,7 +1,6 @@
 package org.entente.coordinator;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import org.entente.coordinator.grpc.ServerLimits;
 import org.entente.security.KeyMaterial;
@@ -84,89 +83,101 @@ public record CoordinatorSettings(
 
   /** A copy with another ZooKeeper session timeout. */
   public CoordinatorSettings withSessionTimeout(Duration timeout) {
-    return new CoordinatorSettings(
-        keys,
-        trustBundle,
-        listenHost,
-        listenPort,
-        advertiseHost,
-        zkConnect,
-        zkChroot,
-        timeout,
-        zkConnectTimeout,
-        heartbeatInterval,
-        nodeLostTimeout,
-        revocationPollInterval,
-        rosterInterval,
-        metricsPort,
-        limits);
+    return toBuilder().zkSessionTimeout(timeout).build();
   }
 
   /** A copy with other membership timings. */
   public CoordinatorSettings withTimings(
       Duration heartbeat, Duration lost, Duration revocationPoll) {
-    return new CoordinatorSettings(
-        keys,
-        trustBundle,
-        listenHost,
-        listenPort,
-        advertiseHost,
-        zkConnect,
-        zkChroot,
-        zkSessionTimeout,
-        zkConnectTimeout,
-        heartbeat,
-        lost,
-        revocationPoll,
-        rosterInterval,
-        metricsPort,
-        limits);
+    return toBuilder()
+        .heartbeatInterval(heartbeat)
+        .nodeLostTimeout(lost)
+        .revocationPollInterval(revocationPoll)
+        .build();
   }
 
   /** A copy serving metrics on {@code port}. */
   public CoordinatorSettings withMetricsPort(int port) {
-    return new CoordinatorSettings(
-        keys,
-        trustBundle,
-        listenHost,
-        listenPort,
-        advertiseHost,
-        zkConnect,
-        zkChroot,
-        zkSessionTimeout,
-        zkConnectTimeout,
-        heartbeatInterval,
-        nodeLostTimeout,
-        revocationPollInterval,
-        rosterInterval,
-        port,
-        limits);
+    return toBuilder().metricsPort(port).build();
   }
 
   /** A copy with other server limits. */
   public CoordinatorSettings withLimits(ServerLimits l) {
-    return new CoordinatorSettings(
-        keys,
-        trustBundle,
-        listenHost,
-        listenPort,
-        advertiseHost,
-        zkConnect,
-        zkChroot,
-        zkSessionTimeout,
-        zkConnectTimeout,
-        heartbeatInterval,
-        nodeLostTimeout,
-        revocationPollInterval,
-        rosterInterval,
-        metricsPort,
-        l);
+    return toBuilder().limits(l).build();
   }
 
-  public List<String> describe() {
-    return List.of(
-        "identity " + keys.identity(),
-        "listen " + listenHost + ":" + listenPort,
-        "zookeeper " + zkConnect + zkChroot + " (session " + zkSessionTimeout.toMillis() + " ms)");
+  /** A builder holding these settings, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Changes some fields of existing settings; {@link #build} validates the result. */
+  public static final class Builder {
+    private final CoordinatorSettings from;
+    private Duration zkSessionTimeout;
+    private Duration heartbeatInterval;
+    private Duration nodeLostTimeout;
+    private Duration revocationPollInterval;
+    private int metricsPort;
+    private ServerLimits limits;
+
+    private Builder(CoordinatorSettings from) {
+      this.from = from;
+      this.zkSessionTimeout = from.zkSessionTimeout;
+      this.heartbeatInterval = from.heartbeatInterval;
+      this.nodeLostTimeout = from.nodeLostTimeout;
+      this.revocationPollInterval = from.revocationPollInterval;
+      this.metricsPort = from.metricsPort;
+      this.limits = from.limits;
+    }
+
+    public Builder zkSessionTimeout(Duration d) {
+      this.zkSessionTimeout = d;
+      return this;
+    }
+
+    public Builder heartbeatInterval(Duration d) {
+      this.heartbeatInterval = d;
+      return this;
+    }
+
+    public Builder nodeLostTimeout(Duration d) {
+      this.nodeLostTimeout = d;
+      return this;
+    }
+
+    public Builder revocationPollInterval(Duration d) {
+      this.revocationPollInterval = d;
+      return this;
+    }
+
+    public Builder metricsPort(int port) {
+      this.metricsPort = port;
+      return this;
+    }
+
+    public Builder limits(ServerLimits l) {
+      this.limits = l;
+      return this;
+    }
+
+    public CoordinatorSettings build() {
+      return new CoordinatorSettings(
+          from.keys,
+          from.trustBundle,
+          from.listenHost,
+          from.listenPort,
+          from.advertiseHost,
+          from.zkConnect,
+          from.zkChroot,
+          zkSessionTimeout,
+          from.zkConnectTimeout,
+          heartbeatInterval,
+          nodeLostTimeout,
+          revocationPollInterval,
+          from.rosterInterval,
+          metricsPort,
+          limits);
+    }
   }
 }
