@@ -101,7 +101,7 @@ public final class Coordinator implements Closeable {
     trust.replaceBundle(store.bootstrap(settings.trustBundle()));
     checkOwnCertificate();
     revocations = new RevocationPoller(store, trust);
-    revocations.start(settings.revocationPollInterval());
+    revocations.start(zk, settings.revocationPollInterval());
 
     EphemeralOwner owner = new EphemeralOwner(zk);
     EpochStore epochs = new EpochStore(zk);

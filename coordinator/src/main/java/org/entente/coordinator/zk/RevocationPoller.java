@@ -6,6 +6,9 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.entente.security.FederationTrust;
 import org.entente.security.RevocationList;
 import org.slf4j.Logger;
@@ -29,14 +32,30 @@ public final class RevocationPoller implements Closeable {
             return t;
           });
 
+  private CuratorCache watch;
+
   public RevocationPoller(FederationStore store, FederationTrust trust) {
     this.store = store;
     this.trust = trust;
   }
 
-  /** Polls once now, then every {@code interval}. */
-  public void start(Duration interval) {
+  /** Polls once now, then on every change under {@code /nations} and every {@code interval}. */
+  public void start(CuratorFramework zk, Duration interval) {
     pollOnce();
+    watch = CuratorCache.build(zk, ZkPaths.NATIONS, CuratorCache.Options.DO_NOT_CLEAR_ON_CLOSE);
+    watch
+        .listenable()
+        .addListener(
+            CuratorCacheListener.builder()
+                .forAll(
+                    (type, before, after) -> {
+                      String path = after != null ? after.getPath() : before.getPath();
+                      if (path.endsWith("/crl")) {
+                        thread.execute(this::pollOnce);
+                      }
+                    })
+                .build());
+    watch.start();
     thread.scheduleWithFixedDelay(
         this::pollOnce, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -69,6 +88,9 @@ public final class RevocationPoller implements Closeable {
 
   @Override
   public void close() {
+    if (watch != null) {
+      watch.close();
+    }
     thread.shutdownNow();
   }
 }
