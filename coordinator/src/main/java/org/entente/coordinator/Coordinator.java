@@ -149,6 +149,7 @@ public final class Coordinator implements Closeable {
     services.addService(new ReplicaApiService(self.participantId(), keeper));
     trust.onChange(gateway::cutRevoked);
     view.onMembershipChange(roster::nudge);
+    roster.onFenced(() -> election.rejoin("a write was fenced: a newer epoch exists"));
     keeper.start(
         java.time.Duration.ofMillis(Math.max(50, settings.heartbeatInterval().toMillis() / 4)));
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.entente.coordinator.leader.EpochStore;
 import org.entente.coordinator.leader.Fence;
@@ -122,8 +123,11 @@ class LeadershipTest {
     byte[] fromA = "written by A".getBytes(StandardCharsets.US_ASCII);
     byte[] fromB = "written by B".getBytes(StandardCharsets.US_ASCII);
 
-    Fence a = storeA.advance();
-    Fence b = storeB.advance();
+    // Stand-ins for each client's latch node: ephemeral, owned by that client's session.
+    String latchA = clientA.create().withMode(CreateMode.EPHEMERAL).forPath("/latch-a");
+    String latchB = clientB.create().withMode(CreateMode.EPHEMERAL).forPath("/latch-b");
+    Fence a = storeA.advance(latchA);
+    Fence b = storeB.advance(latchB);
 
     assertThat(b.epoch()).isGreaterThan(a.epoch());
     assertThatThrownBy(
@@ -145,6 +149,21 @@ class LeadershipTest {
     assertThatThrownBy(
             () -> storeB.commit(b, List.of(clientB.transactionOp().create().forPath("/x", fromB))))
         .isInstanceOf(KeeperException.NodeExistsException.class);
+  }
+
+  @Test
+  void epochStore_advanceAfterLatchNodeGone_fencedAndEpochUnchanged() throws Exception {
+    String chroot = f.newChroot("advance-after-latch-gone");
+    CuratorFramework client = f.zk(chroot);
+    EpochStore store = new EpochStore(client);
+    String latch = client.create().withMode(CreateMode.EPHEMERAL).forPath("/latch-gone");
+    long before = store.advance(latch).epoch();
+    client.delete().forPath(latch);
+
+    assertThatThrownBy(() -> store.advance(latch))
+        .isInstanceOf(FencedException.class)
+        .hasMessageContaining("latch");
+    assertThat(store.current()).isEqualTo(before);
   }
 
   @Test

@@ -208,14 +208,32 @@ public final class DemoCommand implements Callable<Integer> {
     return (System.nanoTime() - started) / 1e9;
   }
 
+  /** Marks a directory as the demo's own, so that only such a directory is ever emptied. */
+  static final String MARKER = ".entente-demo-dir";
+
   private static void wipe(Path dir) throws java.io.IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
+    if (Files.exists(dir)) {
+      boolean empty;
+      try (Stream<Path> entries = Files.list(dir)) {
+        empty = entries.findAny().isEmpty();
+      }
+      if (!empty && !Files.exists(dir.resolve(MARKER))) {
+        throw new UserException(
+            ExitCodes.INVALID,
+            "--dir "
+                + dir
+                + " is not empty and was not made by the demo; refusing to empty it (choose a new"
+                + " directory)");
+      }
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+          if (!p.equals(dir)) {
+            Files.delete(p);
+          }
+        }
       }
     }
+    Files.createDirectories(dir);
+    Files.createFile(dir.resolve(MARKER));
   }
 }

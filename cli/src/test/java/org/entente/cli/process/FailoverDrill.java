@@ -106,6 +106,14 @@ public final class FailoverDrill {
         .pollInterval(Duration.ofMillis(100))
         .untilAsserted(
             () -> {
+              // Each agent's stream is held by exactly one live replica, by the replicas' own
+              // count.
+              double held =
+                  f.replicas().values().stream()
+                      .filter(ReplicaProcess::isAlive)
+                      .mapToDouble(r -> f.metric(r, "entente_agent_streams"))
+                      .sum();
+              assertThat(held).isEqualTo(f.agents().size());
               List<NodeStatus> nodes = f.listNodes();
               List<String> names =
                   nodes.stream().map(n -> n.getNation() + "/" + n.getName()).toList();

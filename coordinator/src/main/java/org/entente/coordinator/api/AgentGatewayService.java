@@ -25,12 +25,16 @@ import org.entente.proto.v1.CoordinatorMessage;
 import org.entente.proto.v1.Registered;
 import org.entente.security.FederationTrust;
 import org.entente.security.PeerIdentity;
+import org.entente.security.Role;
 
 /**
  * The agent stream: register (only as the node named in the caller's certificate), then heartbeats
  * up and commands down. Heartbeats touch only memory. Thread-safe.
  */
 public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImplBase {
+  /** A stream that has not sent Register by then is closed. */
+  static final Duration REGISTER_WITHIN = Duration.ofSeconds(10);
+
   private final MembershipKeeper keeper;
   private final Clock clock;
   private final String replica;
@@ -62,12 +66,32 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
     PeerIdentity peer = PeerIdentity.current();
     ServerCallStreamObserver<CoordinatorMessage> out =
         (ServerCallStreamObserver<CoordinatorMessage>) responses;
+    if (peer.identity().role() != Role.NODE) {
+      // Refuse at once: a non-node stream must not occupy a slot until it sends Register.
+      metrics.denied.labelValues(Action.AGENT_CONNECT.name()).inc();
+      out.onError(
+          Status.PERMISSION_DENIED
+              .withDescription(
+                  "agent streams require a node certificate; caller is " + peer.identity())
+              .asRuntimeException());
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(AgentMessage m) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
     AgentSession session =
         new AgentSession(replica + "-" + sessionIds.incrementAndGet(), peer, out, clock.millis());
     open.add(session);
     out.setOnCancelHandler(() -> end(session));
     // Streams this replica ends itself (revoked, superseded, taken over, bad input) release too.
     session.onClose(() -> end(session));
+    keeper.requireRegistration(session, REGISTER_WITHIN);
     return new StreamObserver<>() {
       // Set when the first Register arrives, not when its znode is written (that completes later
       // on the membership thread), so a second Register sent right after the first is refused

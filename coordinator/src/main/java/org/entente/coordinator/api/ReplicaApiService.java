@@ -49,12 +49,14 @@ public final class ReplicaApiService extends ReplicaServiceGrpc.ReplicaServiceIm
     Calls.async(
         out,
         () -> {
-          AccessPolicy.check(PeerIdentity.current().identity(), Action.REPLICA_INTERNAL, "", "");
+          var caller = PeerIdentity.current().identity();
+          AccessPolicy.check(caller, Action.REPLICA_INTERNAL, "", "");
+          // The forwarding replica is named too: the operator's name is its claim, not ours.
           return keeper
               .drain(
                   new NodeKey(req.getNation(), req.getName()),
                   req.getReason(),
-                  req.getRequestedBy())
+                  req.getRequestedBy() + " via " + caller)
               .thenApply(ok -> DrainLocalResponse.newBuilder().setDelivered(ok).build());
         });
   }

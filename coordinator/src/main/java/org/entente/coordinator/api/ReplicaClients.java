@@ -32,6 +32,8 @@ public final class ReplicaClients implements Closeable {
                       a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
                   .sslContext(tls)
                   .maxInboundMessageSize(8 << 20)
+                  .keepAliveTime(30, java.util.concurrent.TimeUnit.SECONDS)
+                  .keepAliveTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
                   .build();
             });
     return ReplicaServiceGrpc.newBlockingStub(ch)

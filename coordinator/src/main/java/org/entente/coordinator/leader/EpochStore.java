@@ -32,10 +32,14 @@ public final class EpochStore {
   }
 
   /**
-   * Installs the next epoch with a conditional write and returns the fence for it. Called only by a
-   * replica that has just won the election and synced.
+   * Installs the next epoch and returns the fence for it. Called only by a replica that has just
+   * won the election and synced; the write also checks that {@code latchPath} (this replica's latch
+   * node) still exists, so a replica whose session ended meanwhile cannot install an epoch over its
+   * successor's.
+   *
+   * @throws FencedException if the latch node is gone
    */
-  public Fence advance() throws Exception {
+  public Fence advance(String latchPath) throws Exception {
     while (true) {
       Stat stat = new Stat();
       long epoch;
@@ -54,10 +58,29 @@ public final class EpochStore {
         continue;
       }
       try {
-        Stat written =
-            zk.setData().withVersion(stat.getVersion()).forPath(ZkPaths.EPOCH, bytes(epoch + 1));
-        return new Fence(epoch + 1, written.getVersion());
-      } catch (KeeperException.BadVersionException raced) {
+        List<CuratorTransactionResult> done =
+            zk.transaction()
+                .forOperations(
+                    zk.transactionOp().check().forPath(latchPath),
+                    zk.transactionOp()
+                        .setData()
+                        .withVersion(stat.getVersion())
+                        .forPath(ZkPaths.EPOCH, bytes(epoch + 1)));
+        return new Fence(epoch + 1, done.get(1).getResultStat().getVersion());
+      } catch (KeeperException e) {
+        List<OpResult> results = e.getResults();
+        boolean latchGone =
+            results != null
+                && !results.isEmpty()
+                && results.get(0) instanceof OpResult.ErrorResult first
+                && first.getErr() != KeeperException.Code.OK.intValue();
+        if (latchGone) {
+          throw new FencedException(
+              "no longer in the election (latch node " + latchPath + " is gone)");
+        }
+        if (!(e instanceof KeeperException.BadVersionException)) {
+          throw e;
+        }
         // someone else advanced it between our read and write; read again
       }
     }

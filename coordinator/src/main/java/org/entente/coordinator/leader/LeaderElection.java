@@ -33,6 +33,7 @@ public final class LeaderElection implements Closeable {
   }
 
   private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
+  private static final String SHUTTING_DOWN = "shutting down";
 
   private final CuratorFramework zk;
   private final EpochStore epochs;
@@ -42,7 +43,8 @@ public final class LeaderElection implements Closeable {
   private final ExecutorService thread;
   private final AtomicLong generation = new AtomicLong();
   private volatile Fence fence;
-  private LeaderLatch latch;
+  private volatile LeaderLatch latch;
+  private volatile boolean closed;
 
   public LeaderElection(
       CuratorFramework zk,
@@ -72,10 +74,15 @@ public final class LeaderElection implements Closeable {
                 drop("ZooKeeper connection " + state);
               }
             });
-    latch =
+    latch = newLatch();
+    latch.start();
+  }
+
+  private LeaderLatch newLatch() {
+    LeaderLatch l =
         new LeaderLatch(
             zk, ZkPaths.LEADER_LATCH, participantId, LeaderLatch.CloseMode.NOTIFY_LEADER);
-    latch.addListener(
+    l.addListener(
         new LeaderLatchListener() {
           @Override
           public void isLeader() {
@@ -89,19 +96,25 @@ public final class LeaderElection implements Closeable {
           }
         },
         thread);
-    latch.start();
+    return l;
   }
 
   private void becomeLeader(long gen) {
     try {
       CountDownLatch synced = new CountDownLatch(1);
-      zk.sync().inBackground((c, e) -> synced.countDown()).forPath(ZkPaths.EPOCH);
-      if (!synced.await(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("sync before leading timed out; giving up this term");
-        latch.close();
+      int[] rc = {-1};
+      zk.sync()
+          .inBackground(
+              (c, e) -> {
+                rc[0] = e.getResultCode();
+                synced.countDown();
+              })
+          .forPath(ZkPaths.EPOCH);
+      if (!synced.await(syncTimeout.toMillis(), TimeUnit.MILLISECONDS) || rc[0] != 0) {
+        rejoin("sync before leading failed (code " + rc[0] + ")");
         return;
       }
-      Fence next = epochs.advance();
+      Fence next = epochs.advance(latch.getOurPath());
       if (generation.get() != gen || !latch.hasLeadership()) {
         log.info("leadership changed while installing epoch {}; not leading", next.epoch());
         return;
@@ -109,16 +122,46 @@ public final class LeaderElection implements Closeable {
       fence = next;
       log.info("{} leads the federation with epoch {}", participantId, next.epoch());
       listener.onLeading(next);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (Exception e) {
-      log.warn("could not take leadership: {}", e.toString());
+      // Holding the latch without a fence would block the election: leave it and stand again.
+      rejoin("could not take leadership: " + e);
     }
+  }
+
+  /**
+   * Leaves the election and stands again: after a failed takeover, or when a write shows that a
+   * newer epoch exists. Another replica leads meanwhile; this one follows.
+   */
+  public void rejoin(String why) {
+    thread.execute(
+        () -> {
+          if (closed) {
+            return;
+          }
+          generation.incrementAndGet();
+          drop(why);
+          log.warn("{} leaves and rejoins the election: {}", participantId, why);
+          try {
+            latch.close();
+            latch = newLatch();
+            latch.start();
+          } catch (Exception e) {
+            log.warn("could not rejoin the election: {}", e.toString());
+          }
+        });
   }
 
   private void drop(String why) {
     Fence old = fence;
     fence = null;
     if (old != null) {
-      log.warn("{} stops leading (epoch {}): {}", participantId, old.epoch(), why);
+      if (why.equals(SHUTTING_DOWN)) {
+        log.info("{} stops leading (epoch {}): {}", participantId, old.epoch(), why);
+      } else {
+        log.warn("{} stops leading (epoch {}): {}", participantId, old.epoch(), why);
+      }
       thread.execute(() -> listener.onNotLeading(why));
     }
   }
@@ -140,8 +183,9 @@ public final class LeaderElection implements Closeable {
 
   @Override
   public void close() throws IOException {
+    closed = true;
     generation.incrementAndGet();
-    drop("shutting down");
+    drop(SHUTTING_DOWN);
     if (latch != null) {
       latch.close();
     }

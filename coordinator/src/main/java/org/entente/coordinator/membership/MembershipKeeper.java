@@ -43,6 +43,7 @@ public final class MembershipKeeper implements Closeable {
   private final Map<NodeKey, AgentSession> sessions = new ConcurrentHashMap<>();
   private final ScheduledExecutorService loop;
   private long ticks;
+  private volatile boolean closing;
 
   public MembershipKeeper(
       EphemeralOwner owner,
@@ -108,14 +109,36 @@ public final class MembershipKeeper implements Closeable {
         loop);
   }
 
+  /** Closes {@code s} if it has not registered {@code within} from now. */
+  public void requireRegistration(AgentSession s, Duration within) {
+    if (closing) {
+      return;
+    }
+    loop.schedule(
+        () -> {
+          if (s.record() == null && !s.isClosed()) {
+            s.close(
+                Status.DEADLINE_EXCEEDED.withDescription(
+                    "send Register within " + within.toSeconds() + " s of opening the stream"));
+          }
+        },
+        within.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
   /** The stream ended: release the znode if this session still holds the node. */
   public void disconnected(AgentSession s) {
+    if (closing) {
+      return;
+    }
     loop.execute(
         () -> {
           if (s.record() != null && sessions.remove(s.key(), s)) {
             metrics.agentStreams.set(sessions.size());
             try {
               owner.releaseIfOwned(ZkPaths.node(s.key().nation(), s.key().name()));
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
             } catch (Exception e) {
               log.warn("could not release {}: {}", s.key(), e.toString());
             }
@@ -235,6 +258,9 @@ public final class MembershipKeeper implements Closeable {
 
   @Override
   public void close() {
+    // Stop taking work first: closing a session reports back through disconnected(), which must
+    // not run once the loop is gone. Presence znodes vanish with the session anyway.
+    closing = true;
     loop.shutdownNow();
     for (AgentSession s : sessions.values()) {
       s.close(Status.UNAVAILABLE.withDescription("coordinator replica shutting down"));

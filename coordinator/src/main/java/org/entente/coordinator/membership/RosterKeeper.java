@@ -40,6 +40,7 @@ public final class RosterKeeper implements LeaderElection.Listener, Closeable {
   private final CoordinatorMetrics metrics;
   private final ScheduledExecutorService thread;
   private volatile Fence fence;
+  private volatile Runnable onFenced = () -> {};
   private ScheduledFuture<?> task;
 
   public RosterKeeper(
@@ -87,6 +88,11 @@ public final class RosterKeeper implements LeaderElection.Listener, Closeable {
     }
   }
 
+  /** Runs {@code r} when a write shows that a newer leader exists (to step down at once). */
+  public void onFenced(Runnable r) {
+    this.onFenced = r;
+  }
+
   /** Asks for a reconcile soon (membership changed). */
   public void nudge() {
     if (fence != null) {
@@ -109,11 +115,15 @@ public final class RosterKeeper implements LeaderElection.Listener, Closeable {
       } catch (FencedException e) {
         metrics.fencedWrites.inc();
         log.warn("roster write refused: {}", e.getMessage());
+        onFenced.run();
         return;
       } catch (KeeperException.BadVersionException
           | KeeperException.NodeExistsException
           | KeeperException.NoNodeException e) {
         log.debug("roster view was stale ({}); retrying next round", e.code());
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
         return;
       } catch (Exception e) {
         log.warn("roster write failed: {}", e.toString());
