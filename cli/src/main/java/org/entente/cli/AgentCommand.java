@@ -35,6 +35,13 @@ public final class AgentCommand implements Callable<Integer> {
             Clock.systemUTC(),
             new SplittableRandom(),
             scheduler);
+    CountDownLatch stopped = new CountDownLatch(1);
+    io.grpc.Status[] refusal = {null};
+    agent.onStopped(
+        st -> {
+          refusal[0] = st;
+          stopped.countDown();
+        });
     agent.start();
     var r = agent.resources();
     var w = spec.commandLine().getOut();
@@ -46,7 +53,6 @@ public final class AgentCommand implements Callable<Integer> {
         r.getGpusCount(),
         String.join(", ", loaded.settings().coordinators()));
     w.flush();
-    CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -57,6 +63,15 @@ public final class AgentCommand implements Callable<Integer> {
                 },
                 "entente-shutdown"));
     stopped.await();
+    if (refusal[0] != null) {
+      agent.close();
+      scheduler.shutdownNow();
+      throw new UserException(
+          org.entente.cli.client.StatusCodes.exitCode(refusal[0].getCode()),
+          "the federation refused this node: "
+              + refusal[0].getCode()
+              + (refusal[0].getDescription() == null ? "" : ": " + refusal[0].getDescription()));
+    }
     return ExitCodes.OK;
   }
 }

@@ -48,6 +48,9 @@ public final class ClientOptions {
 
   /** Opens a client; fails with a usage-style message if something is missing. */
   public FederationClient open() {
+    if (timeoutMs < 1 || timeoutMs > 600_000) {
+      throw new UserException(ExitCodes.INVALID, "--timeout-ms: must be between 1 and 600000");
+    }
     List<String> targets = coordinators;
     if (targets == null || targets.isEmpty()) {
       String env = System.getenv("ENTENTE_COORDINATORS");

@@ -26,15 +26,36 @@ public final class CoordinatorCommand implements Callable<Integer> {
       description = "coordinator.yaml")
   Path config;
 
+  /** A start-up failure as one line with the exit code it means. */
+  static UserException startFailure(CoordinatorSettings settings, Exception e) {
+    if (e instanceof java.security.cert.CertificateException) {
+      return new UserException(ExitCodes.DENIED, e.getMessage());
+    }
+    if (e instanceof java.io.IOException) {
+      return new UserException(
+          ExitCodes.FAILURE,
+          "cannot serve on "
+              + settings.listenHost()
+              + ":"
+              + settings.listenPort()
+              + ": "
+              + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
+    }
+    if (e instanceof IllegalStateException) {
+      return new UserException(ExitCodes.UNAVAILABLE, e.getMessage());
+    }
+    return new UserException(ExitCodes.FAILURE, "could not start: " + e);
+  }
+
   @Override
   public Integer call() throws Exception {
     CoordinatorSettings settings = CoordinatorConfig.load(config);
     Coordinator coordinator = new Coordinator(settings, Clock.systemUTC());
     try {
       coordinator.start();
-    } catch (IllegalStateException | java.security.cert.CertificateException e) {
+    } catch (Exception e) {
       coordinator.close();
-      throw new UserException(ExitCodes.UNAVAILABLE, e.getMessage());
+      throw startFailure(settings, e);
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -45,6 +45,44 @@ public record CoordinatorSettings(
       throw new IllegalArgumentException(
           "zookeeper chroot must look like /entente, got '" + zkChroot + "'");
     }
+    within(
+        "zookeeper.sessionTimeout",
+        zkSessionTimeout,
+        Duration.ofMillis(500),
+        Duration.ofMinutes(10));
+    within(
+        "zookeeper.connectTimeout", zkConnectTimeout, Duration.ofMillis(100), Duration.ofHours(1));
+    within(
+        "membership.heartbeatInterval",
+        heartbeatInterval,
+        Duration.ofMillis(50),
+        Duration.ofMinutes(5));
+    within(
+        "membership.nodeLostTimeout", nodeLostTimeout, Duration.ofMillis(100), Duration.ofHours(1));
+    within(
+        "revocation.pollInterval",
+        revocationPollInterval,
+        Duration.ofMillis(50),
+        Duration.ofHours(1));
+    within("roster interval", rosterInterval, Duration.ofMillis(50), Duration.ofHours(1));
+    within(
+        "limits.maxConnectionAge",
+        limits.maxConnectionAge(),
+        Duration.ofSeconds(1),
+        Duration.ofDays(30));
+    if (limits.maxInboundMessageBytes() < 1024 || limits.maxInboundMessageBytes() > (64 << 20)) {
+      throw new IllegalArgumentException(
+          "limits.maxInboundMessageBytes must be between 1024 and 67108864, got "
+              + limits.maxInboundMessageBytes());
+    }
+    if (listenPort < 0 || listenPort > 65535) {
+      throw new IllegalArgumentException(
+          "listen port must be between 0 and 65535, got " + listenPort);
+    }
+    if (metricsPort < -1 || metricsPort > 65535) {
+      throw new IllegalArgumentException(
+          "metrics.port must be -1 (off) or between 0 and 65535, got " + metricsPort);
+    }
     if (nodeLostTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
       throw new IllegalArgumentException(
           "node lost timeout ("
@@ -53,6 +91,23 @@ public record CoordinatorSettings(
               + heartbeatInterval
               + ")");
     }
+  }
+
+  private static void within(String field, Duration d, Duration min, Duration max) {
+    if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw new IllegalArgumentException(
+          field
+              + " must be between "
+              + text(min)
+              + " and "
+              + text(max)
+              + ", got "
+              + (d == null ? "nothing" : text(d)));
+    }
+  }
+
+  private static String text(Duration d) {
+    return d.toMillis() < 1000 ? d.toMillis() + "ms" : d.toSeconds() + "s";
   }
 
   /** Settings with this project's defaults for everything but identity, trust and addresses. */

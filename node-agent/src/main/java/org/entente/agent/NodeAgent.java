@@ -39,6 +39,11 @@ public final class NodeAgent implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
   private static final String VERSION = "0.1.0";
 
+  /** Refusals that no other replica and no retry would change. */
+  private static final Set<Status.Code> FATAL =
+      Set.of(
+          Status.Code.PERMISSION_DENIED, Status.Code.INVALID_ARGUMENT, Status.Code.UNAUTHENTICATED);
+
   private final AgentSettings settings;
   private final ResourceProbe probe;
   private final Clock clock;
@@ -53,6 +58,8 @@ public final class NodeAgent implements Closeable {
   private volatile boolean draining;
   private volatile boolean closed;
   private volatile Status lastFailure = Status.OK;
+  private volatile boolean stopped;
+  private volatile java.util.function.Consumer<Status> onStopped = st -> {};
   private int nextAddress;
   private int failures;
 
@@ -109,6 +116,18 @@ public final class NodeAgent implements Closeable {
     return connects.get();
   }
 
+  /**
+   * Whether the agent gave up because the federation refused this node (see {@link #lastFailure}).
+   */
+  public boolean isStopped() {
+    return stopped;
+  }
+
+  /** Calls {@code r} once if the agent gives up because the federation refused this node. */
+  public void onStopped(java.util.function.Consumer<Status> r) {
+    this.onStopped = r;
+  }
+
   /** The status that ended the last stream. */
   public Status lastFailure() {
     return lastFailure;
@@ -143,6 +162,18 @@ public final class NodeAgent implements Closeable {
     current = null;
     replica = null;
     lastFailure = status;
+    if (FATAL.contains(status.getCode())) {
+      // Another replica would say the same: this node's certificate or configuration is refused.
+      stopped = true;
+      log.error(
+          "{}: refused by {} ({}: {}); not reconnecting",
+          identity(),
+          s.address,
+          status.getCode(),
+          status.getDescription());
+      onStopped.accept(status);
+      return;
+    }
     nextAddress++;
     Duration wait = settings.backoff().delay(failures++, random);
     log.info(

@@ -31,6 +31,7 @@ final class FakeGateway implements AutoCloseable {
   private final List<StreamObserver<CoordinatorMessage>> streams = new CopyOnWriteArrayList<>();
   private final Server server;
   private final String name;
+  private volatile io.grpc.Status refusal;
 
   FakeGateway(String name, KeyMaterial keys, FederationTrust trust) throws IOException {
     this.name = name;
@@ -45,6 +46,11 @@ final class FakeGateway implements AutoCloseable {
 
   String address() {
     return "127.0.0.1:" + server.getPort();
+  }
+
+  /** From now on, answers every Register with this error instead of Registered. */
+  void refuseWith(io.grpc.Status status) {
+    this.refusal = status;
   }
 
   /** Sends a drain command down every open stream. */
@@ -74,7 +80,11 @@ final class FakeGateway implements AutoCloseable {
         @Override
         public void onNext(AgentMessage m) {
           received.add(m);
-          if (m.hasRegister()) {
+          if (m.hasRegister() && refusal != null) {
+            synchronized (out) {
+              out.onError(refusal.asRuntimeException());
+            }
+          } else if (m.hasRegister()) {
             synchronized (out) {
               out.onNext(
                   CoordinatorMessage.newBuilder()

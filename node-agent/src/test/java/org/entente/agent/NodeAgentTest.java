@@ -138,6 +138,37 @@ class NodeAgentTest {
   }
 
   @Test
+  void registrationRefused_agentStopsAndDoesNotTryOtherCoordinators() {
+    first.refuseWith(
+        io.grpc.Status.PERMISSION_DENIED.withDescription("may register only as itself"));
+    java.util.concurrent.atomic.AtomicReference<io.grpc.Status> told =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    NodeAgent a =
+        new NodeAgent(
+            new AgentSettings(
+                node,
+                pki.bundle(),
+                List.of(first.address(), second.address()),
+                new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)),
+                Duration.ofSeconds(10)),
+            () -> resources,
+            Clock.systemUTC(),
+            new SplittableRandom(1),
+            scheduler);
+    agent = a;
+    a.onStopped(told::set);
+    a.start();
+
+    await().atMost(DEADLINE).until(a::isStopped);
+    assertThat(a.lastFailure().getCode()).isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED);
+    await()
+        .during(Duration.ofMillis(600))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> second.received.isEmpty() && a.connects() == 1 && !a.isRegistered());
+    assertThat(told.get()).isNotNull();
+  }
+
+  @Test
   void serverWithoutCoordinatorRole_agentRefusesToRegisterThere() throws Exception {
     // An operator certificate issued with serverAuth, presented by a server: not a coordinator.
     KeyPair keys = KeyPairs.generateP256();

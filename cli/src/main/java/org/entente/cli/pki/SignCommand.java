@@ -9,9 +9,11 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.entente.cli.ExitCodes;
 import org.entente.cli.UserException;
+import org.entente.security.CertificateRequests;
 import org.entente.security.IdentityCertificates;
 import org.entente.security.NationCa;
 import org.entente.security.Pem;
+import org.entente.security.Role;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,6 +32,14 @@ public final class SignCommand implements Callable<Integer> {
       paramLabel = "DIR",
       description = "The nation CA directory.")
   Path caDir;
+
+  @Option(
+      names = "--role",
+      required = true,
+      description =
+          "The role you mean to sign (coordinator, node, operator, auditor); a CSR asking for"
+              + " another is refused.")
+  String role;
 
   @Option(
       names = "--csr",
@@ -60,8 +70,21 @@ public final class SignCommand implements Callable<Integer> {
       throw new UserException(ExitCodes.INVALID, target + " already exists; choose another --out");
     }
     try {
+      Role expected = Role.parse(role);
       NationCa ca = NationCa.load(caDir, Clock.systemUTC());
-      X509Certificate cert = ca.sign(Pem.readCsr(csr), Duration.ofDays(days));
+      var request = Pem.readCsr(csr);
+      Role asked = CertificateRequests.verify(request).identity().role();
+      if (asked != expected) {
+        throw new UserException(
+            ExitCodes.INVALID,
+            csr
+                + " asks for the "
+                + asked.label()
+                + " role, but you are signing with --role "
+                + expected.label()
+                + "; nothing was signed");
+      }
+      X509Certificate cert = ca.sign(request, Duration.ofDays(days));
       Pem.writePublic(target, cert);
       var w = spec.commandLine().getOut();
       w.printf(

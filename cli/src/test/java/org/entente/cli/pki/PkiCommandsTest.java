@@ -47,7 +47,15 @@ class PkiCommandsTest {
 
   private Path signed(Path ca, String nation, String role, String name) {
     Path holder = csr(nation, role, name);
-    Cli.run("pki", "sign", "--ca", ca.toString(), "--csr", holder.resolve("csr.pem").toString())
+    Cli.run(
+            "pki",
+            "sign",
+            "--role",
+            role,
+            "--ca",
+            ca.toString(),
+            "--csr",
+            holder.resolve("csr.pem").toString())
         .succeeded();
     return holder.resolve("cert.pem");
   }
@@ -199,7 +207,14 @@ class PkiCommandsTest {
 
     Cli.Result signed =
         Cli.run(
-            "pki", "sign", "--ca", ca.toString(), "--csr", holder.resolve("csr.pem").toString());
+            "pki",
+            "sign",
+            "--role",
+            "node",
+            "--ca",
+            ca.toString(),
+            "--csr",
+            holder.resolve("csr.pem").toString());
     signed.succeeded();
     Path certFile = holder.resolve("cert.pem");
     assertThat(signed.out())
@@ -260,7 +275,15 @@ class PkiCommandsTest {
             "--out",
             out.toString())
         .succeeded();
-    Cli.run("pki", "sign", "--ca", ca.toString(), "--csr", out.resolve("csr.pem").toString())
+    Cli.run(
+            "pki",
+            "sign",
+            "--role",
+            "coordinator",
+            "--ca",
+            ca.toString(),
+            "--csr",
+            out.resolve("csr.pem").toString())
         .succeeded();
 
     Cli.Result r = Cli.run("pki", "show", "--json", out.resolve("cert.pem").toString());
@@ -300,6 +323,8 @@ class PkiCommandsTest {
         Cli.run(
                 "pki",
                 "sign",
+                "--role",
+                "node",
                 "--ca",
                 deCa.toString(),
                 "--csr",
@@ -320,6 +345,8 @@ class PkiCommandsTest {
         Cli.run(
                 "pki",
                 "sign",
+                "--role",
+                "node",
                 "--ca",
                 ca.toString(),
                 "--csr",
@@ -331,11 +358,34 @@ class PkiCommandsTest {
   }
 
   @Test
+  void sign_csrAsksForAnotherRoleThanExpected_exitsInvalidAndWritesNoCertificate() {
+    Path ca = initNation("DE");
+    Path holder = csr("DE", "coordinator", "gpu-01");
+
+    String line =
+        Cli.run(
+                "pki",
+                "sign",
+                "--role",
+                "node",
+                "--ca",
+                ca.toString(),
+                "--csr",
+                holder.resolve("csr.pem").toString())
+            .oneLineError(ExitCodes.INVALID);
+
+    assertThat(line).contains("asks for the coordinator role").contains("--role node");
+    assertThat(holder.resolve("cert.pem")).doesNotExist();
+  }
+
+  @Test
   void sign_caDirectoryMissing_exitsInvalid() {
     Path holder = csr("DE", "node", "gpu-01");
     Cli.run(
             "pki",
             "sign",
+            "--role",
+            "node",
             "--ca",
             dir.resolve("nope").toString(),
             "--csr",
