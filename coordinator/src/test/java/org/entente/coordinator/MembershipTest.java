@@ -56,6 +56,17 @@ class MembershipTest {
   }
 
   @Test
+  void register_nodeAlreadyDraining_recordedDrainingNotActive() throws Exception {
+    RawAgent agent = f.agent(b, f.node("DE", "gpu-19"));
+    agent.register("DE", "gpu-19", RawAgent.defaultResources(), true).awaitRegistered();
+    agent.startHeartbeats(CoordinatorFixture.HEARTBEAT);
+
+    NodeRecord record = CoordinatorFixture.presence(zk, "DE", "gpu-19").orElseThrow();
+    assertThat(record.state()).isEqualTo(NodeState.DRAINING);
+    awaitState("DE", "gpu-19", NodeState.DRAINING, Duration.ofSeconds(3));
+  }
+
+  @Test
   void register_validNode_ephemeralActiveZnodeOwnedByHoldingReplica() throws Exception {
     RawAgent agent = f.connectedNode(a, f.node("DE", "gpu-11"));
     Registered registered = agent.registrations().get(0);

@@ -96,6 +96,10 @@ final class RawAgent implements AutoCloseable {
   }
 
   RawAgent register(String nation, String name, NodeResources resources) {
+    return register(nation, name, resources, false);
+  }
+
+  RawAgent register(String nation, String name, NodeResources resources, boolean draining) {
     return send(
         AgentMessage.newBuilder()
             .setRegister(
@@ -103,7 +107,8 @@ final class RawAgent implements AutoCloseable {
                     .setNation(nation)
                     .setName(name)
                     .setResources(resources)
-                    .setAgentVersion("raw-test"))
+                    .setAgentVersion("raw-test")
+                    .setDraining(draining))
             .build());
   }
 

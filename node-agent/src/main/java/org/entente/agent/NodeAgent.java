@@ -213,7 +213,8 @@ public final class NodeAgent implements Closeable {
                       .setNation(id.nation())
                       .setName(id.name())
                       .setResources(resources)
-                      .setAgentVersion(VERSION))
+                      .setAgentVersion(VERSION)
+                      .setDraining(draining))
               .build());
     }
 

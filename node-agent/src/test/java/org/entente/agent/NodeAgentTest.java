@@ -128,6 +128,20 @@ class NodeAgentTest {
   }
 
   @Test
+  void drainedThenCoordinatorDies_agentTellsTheNextCoordinatorItIsDraining() throws Exception {
+    agent(node, List.of(first.address(), second.address()));
+    await().atMost(DEADLINE).until(() -> "first".equals(agent.replica()));
+    assertThat(first.received.get(0).getRegister().getDraining()).isFalse();
+    first.drainAll("maintenance");
+    await().atMost(DEADLINE).until(agent::isDraining);
+
+    first.close();
+
+    await().atMost(DEADLINE).until(() -> "second".equals(agent.replica()));
+    assertThat(second.received.get(0).getRegister().getDraining()).isTrue();
+  }
+
+  @Test
   void firstAddressUnreachable_agentSkipsItAndRegistersWithTheNext() throws Exception {
     String dead = first.address();
     first.close();

@@ -142,7 +142,7 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
         session.peer().identity(), Action.AGENT_CONNECT, reg.getNation(), reg.getName());
     Resources resources = Resources.fromProto(reg.getResources());
     keeper
-        .register(session, resources)
+        .register(session, resources, reg.getDraining())
         .whenComplete(
             (record, err) -> {
               if (err != null) {

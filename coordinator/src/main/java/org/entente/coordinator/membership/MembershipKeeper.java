@@ -72,7 +72,8 @@ public final class MembershipKeeper implements Closeable {
   }
 
   /** Records the node as a member served here; completes when its znode is written. */
-  public CompletableFuture<NodeRecord> register(AgentSession s, Resources resources) {
+  public CompletableFuture<NodeRecord> register(
+      AgentSession s, Resources resources, boolean draining) {
     return CompletableFuture.supplyAsync(
         () -> {
           NodeKey key = s.key();
@@ -87,7 +88,7 @@ public final class MembershipKeeper implements Closeable {
                   key.nation(),
                   key.name(),
                   resources,
-                  NodeState.ACTIVE,
+                  draining ? NodeState.DRAINING : NodeState.ACTIVE,
                   replica,
                   clock.millis(),
                   s.id());
@@ -100,6 +101,7 @@ public final class MembershipKeeper implements Closeable {
                         + e.getClass().getSimpleName()
                         + "); try another replica"));
           }
+          s.draining(draining);
           s.record(record);
           sessions.put(key, s);
           metrics.agentStreams.set(sessions.size());
