@@ -13,6 +13,7 @@ import org.entente.coordinator.auth.Action;
 import org.entente.coordinator.errors.ConflictException;
 import org.entente.coordinator.errors.InvalidRequestException;
 import org.entente.coordinator.errors.NotFoundException;
+import org.entente.coordinator.errors.UnavailableException;
 import org.entente.coordinator.grpc.Calls;
 import org.entente.coordinator.leader.EpochStore;
 import org.entente.coordinator.leader.LeaderElection;
@@ -207,8 +208,9 @@ public final class FederationApiService extends FederationServiceGrpc.Federation
             String address = ReplicaRecord.addressOf(r.replica());
             delivered =
                 CompletableFuture.supplyAsync(
-                    () ->
-                        peers
+                    () -> {
+                      try {
+                        return peers
                             .replica(address, PEER_DEADLINE_MS)
                             .drainLocal(
                                 DrainLocalRequest.newBuilder()
@@ -217,7 +219,19 @@ public final class FederationApiService extends FederationServiceGrpc.Federation
                                     .setReason(reason)
                                     .setRequestedBy(caller.toString())
                                     .build())
-                            .getDelivered());
+                            .getDelivered();
+                      } catch (io.grpc.StatusRuntimeException e) {
+                        // The peer's status is about our call to it, not the operator's request.
+                        throw new UnavailableException(
+                            "replica "
+                                + r.replica()
+                                + " holding "
+                                + key
+                                + " could not deliver the drain ("
+                                + e.getStatus().getCode()
+                                + "); retry");
+                      }
+                    });
           }
           return delivered.thenApply(
               ok -> {

@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class RosterKeeper implements LeaderElection.Listener, Closeable {
   private static final Logger log = LoggerFactory.getLogger(RosterKeeper.class);
   private static final int BATCH = 200;
+  private static final int BATCH_BYTES = 512 * 1024;
 
   private final CuratorFramework zk;
   private final EpochStore epochs;
@@ -107,8 +108,7 @@ public final class RosterKeeper implements LeaderElection.Listener, Closeable {
     }
     List<RosterPlanner.Change> changes =
         RosterPlanner.plan(view.liveNodes(), view.roster(), clock.millis(), f.epoch());
-    for (int i = 0; i < changes.size(); i += BATCH) {
-      List<RosterPlanner.Change> batch = changes.subList(i, Math.min(changes.size(), i + BATCH));
+    for (List<RosterPlanner.Change> batch : batches(changes)) {
       try {
         ensureParents(batch);
         epochs.commit(f, toOps(batch));
@@ -130,6 +130,30 @@ public final class RosterKeeper implements LeaderElection.Listener, Closeable {
         return;
       }
     }
+  }
+
+  /**
+   * Splits changes into transactions of at most {@value #BATCH} entries and {@value #BATCH_BYTES}
+   * bytes of data, well under ZooKeeper's 1 MB request limit.
+   */
+  static List<List<RosterPlanner.Change>> batches(List<RosterPlanner.Change> changes) {
+    List<List<RosterPlanner.Change>> out = new ArrayList<>();
+    List<RosterPlanner.Change> current = new ArrayList<>();
+    long bytes = 0;
+    for (RosterPlanner.Change c : changes) {
+      long size = Json.write(c.entry()).length;
+      if (!current.isEmpty() && (current.size() >= BATCH || bytes + size > BATCH_BYTES)) {
+        out.add(current);
+        current = new ArrayList<>();
+        bytes = 0;
+      }
+      current.add(c);
+      bytes += size;
+    }
+    if (!current.isEmpty()) {
+      out.add(current);
+    }
+    return out;
   }
 
   private void ensureParents(List<RosterPlanner.Change> batch) throws Exception {

@@ -37,20 +37,21 @@ public record Resources(
       throw new InvalidRequestException("register.resources.labels", "at most 32 labels per node");
     }
     for (var e : p.getLabelsMap().entrySet()) {
-      if (!e.getKey().matches("[a-z0-9][a-z0-9._/-]{0,62}") || e.getValue().length() > 128) {
+      if (!e.getKey().matches("[a-z0-9][a-z0-9._/-]{0,62}")
+          || !e.getValue().matches("[\\x20-\\x7e]{0,63}")) {
         throw new InvalidRequestException(
             "register.resources.labels[" + e.getKey() + "]",
-            "label keys are 1-63 lowercase letters, digits, '.', '_', '/', '-'; values at most 128 characters");
+            "label keys are 1-63 lowercase letters, digits, '.', '_', '/', '-'; values at most 63 printable ASCII characters");
       }
     }
     List<GpuRecord> gpus =
         p.getGpusList().stream()
             .map(
                 g -> {
-                  if (g.getMemoryBytes() < 0 || g.getModel().length() > 128) {
+                  if (g.getMemoryBytes() < 0 || !g.getModel().matches("[\\x20-\\x7e]{0,64}")) {
                     throw new InvalidRequestException(
                         "register.resources.gpus[" + g.getIndex() + "]",
-                        "memory must not be negative and model at most 128 characters");
+                        "memory must not be negative and model at most 64 printable ASCII characters");
                   }
                   return new GpuRecord(g.getIndex(), g.getModel(), g.getMemoryBytes());
                 })
