@@ -247,25 +247,12 @@ public final class ProcessFederation implements AutoCloseable {
 
   /** A metric's value as the replica exports it ({@code NaN} if unreachable or absent). */
   public double metric(ReplicaProcess r, String name) {
-    try {
-      HttpResponse<String> resp =
-          http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.metricsPort() + "/metrics"))
-                  .timeout(Duration.ofSeconds(2))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      for (String line : resp.body().split("\n")) {
-        if (line.startsWith(name + " ")) {
-          return Double.parseDouble(line.substring(name.length() + 1).trim());
-        }
+    for (String line : metrics(r).split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(name.length() + 1).trim());
       }
-      return Double.NaN;
-    } catch (IOException e) {
-      return Double.NaN;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Double.NaN;
     }
+    return Double.NaN;
   }
 
   /** Nodes as the federation lists them, through any live replica. */
