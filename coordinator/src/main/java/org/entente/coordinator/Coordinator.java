@@ -18,10 +18,16 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.entente.coordinator.api.AgentGatewayService;
 import org.entente.coordinator.api.FederationApiService;
+import org.entente.coordinator.api.JobApiService;
 import org.entente.coordinator.api.ReplicaApiService;
 import org.entente.coordinator.api.ReplicaClients;
 import org.entente.coordinator.grpc.DeadlineInterceptor;
 import org.entente.coordinator.grpc.HardenedServers;
+import org.entente.coordinator.jobs.JobLeader;
+import org.entente.coordinator.jobs.JobView;
+import org.entente.coordinator.jobs.LeaderLink;
+import org.entente.coordinator.jobs.LocalLeader;
+import org.entente.coordinator.jobs.ShardDispatcher;
 import org.entente.coordinator.leader.EpochStore;
 import org.entente.coordinator.leader.Fence;
 import org.entente.coordinator.leader.LeaderElection;
@@ -61,6 +67,10 @@ public final class Coordinator implements Closeable {
   private FederationView view;
   private MembershipKeeper keeper;
   private RosterKeeper roster;
+  private JobView jobView;
+  private JobLeader jobLeader;
+  private LeaderLink leaderLink;
+  private ShardDispatcher dispatcher;
   private LeaderElection election;
   private RevocationPoller revocations;
   private ReplicaClients peers;
@@ -107,6 +117,8 @@ public final class Coordinator implements Closeable {
     EpochStore epochs = new EpochStore(zk);
     view = new FederationView(zk);
     view.start();
+    jobView = new JobView(zk);
+    jobView.start();
 
     // Services are added after the server binds, because the replica's name includes its port.
     MutableHandlerRegistry services = new MutableHandlerRegistry();
@@ -138,18 +150,42 @@ public final class Coordinator implements Closeable {
         new ReplicaClients(
             TlsContexts.client(settings.keys(), trust, clock, Set.of(Role.COORDINATOR)));
     roster = new RosterKeeper(zk, epochs, view, clock, settings.rosterInterval(), metrics);
+    jobLeader = new JobLeader(zk, epochs, view, clock, settings.scheduling(), metrics);
+    LeaderElection.Listener both =
+        new LeaderElection.Listener() {
+          @Override
+          public void onLeading(Fence f) {
+            roster.onLeading(f);
+            jobLeader.onLeading(f);
+          }
+
+          @Override
+          public void onNotLeading(String why) {
+            jobLeader.onNotLeading(why);
+            roster.onNotLeading(why);
+          }
+        };
     election =
-        new LeaderElection(zk, epochs, self.participantId(), settings.zkSessionTimeout(), roster);
+        new LeaderElection(zk, epochs, self.participantId(), settings.zkSessionTimeout(), both);
+    LocalLeader local = new LocalLeader(jobLeader);
+    leaderLink = new LeaderLink(local, election, peers, self.participantId());
+    dispatcher = new ShardDispatcher(jobView, keeper, leaderLink);
+    dispatcher.start();
     AgentGatewayService gateway =
         new AgentGatewayService(
-            keeper, clock, self.participantId(), settings.heartbeatInterval(), metrics);
+            keeper, clock, self.participantId(), settings.heartbeatInterval(), metrics, dispatcher);
     services.addService(gateway);
     services.addService(
         new FederationApiService(self, view, keeper, election, epochs, store, trust, peers));
-    services.addService(new ReplicaApiService(self.participantId(), keeper));
+    services.addService(new ReplicaApiService(self.participantId(), keeper, local));
+    services.addService(
+        new JobApiService(
+            leaderLink, jobView, view, () -> trust.snapshot().bundle().nations(), zk));
     trust.onChange(gateway::cutRevoked);
     view.onMembershipChange(roster::nudge);
     roster.onFenced(() -> election.rejoin("a write was fenced: a newer epoch exists"));
+    jobLeader.onFenced(() -> election.rejoin("a job write was fenced or failed to load"));
+    view.onMembershipChange(jobLeader::nudge);
     keeper.start(
         java.time.Duration.ofMillis(Math.max(50, settings.heartbeatInterval().toMillis() / 4)));
 
@@ -224,6 +260,11 @@ public final class Coordinator implements Closeable {
     }
     closeQuietly(election);
     closeQuietly(roster);
+    closeQuietly(jobLeader);
+    closeQuietly(dispatcher);
+    if (leaderLink != null) {
+      leaderLink.close();
+    }
     if (server != null) {
       server.shutdown();
     }
@@ -241,6 +282,7 @@ public final class Coordinator implements Closeable {
     closeQuietly(peers);
     closeQuietly(revocations);
     closeQuietly(view);
+    closeQuietly(jobView);
     closeQuietly(metrics);
     if (zk != null) {
       zk.close();

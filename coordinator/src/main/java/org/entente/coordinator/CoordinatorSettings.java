@@ -33,10 +33,12 @@ public record CoordinatorSettings(
     Duration revocationPollInterval,
     Duration rosterInterval,
     int metricsPort,
-    ServerLimits limits) {
+    ServerLimits limits,
+    SchedulingSettings scheduling) {
 
   public CoordinatorSettings {
     Objects.requireNonNull(keys, "keys");
+    Objects.requireNonNull(scheduling, "scheduling");
     if (keys.identity().role() != Role.COORDINATOR) {
       throw new IllegalArgumentException(
           "the coordinator certificate must hold the coordinator role, not " + keys.identity());
@@ -133,7 +135,8 @@ public record CoordinatorSettings(
         Duration.ofSeconds(1),
         Duration.ofSeconds(1),
         -1,
-        ServerLimits.defaults());
+        ServerLimits.defaults(),
+        SchedulingSettings.defaults());
   }
 
   /** A copy with another ZooKeeper session timeout. */
@@ -161,6 +164,11 @@ public record CoordinatorSettings(
     return toBuilder().limits(l).build();
   }
 
+  /** A copy with other scheduling settings. */
+  public CoordinatorSettings withScheduling(SchedulingSettings s) {
+    return toBuilder().scheduling(s).build();
+  }
+
   /** A builder holding these settings, to change some of them. */
   public Builder toBuilder() {
     return new Builder(this);
@@ -175,6 +183,7 @@ public record CoordinatorSettings(
     private Duration revocationPollInterval;
     private int metricsPort;
     private ServerLimits limits;
+    private SchedulingSettings scheduling;
 
     private Builder(CoordinatorSettings from) {
       this.from = from;
@@ -184,6 +193,12 @@ public record CoordinatorSettings(
       this.revocationPollInterval = from.revocationPollInterval;
       this.metricsPort = from.metricsPort;
       this.limits = from.limits;
+      this.scheduling = from.scheduling;
+    }
+
+    public Builder scheduling(SchedulingSettings s) {
+      this.scheduling = s;
+      return this;
     }
 
     public Builder zkSessionTimeout(Duration d) {
@@ -232,7 +247,8 @@ public record CoordinatorSettings(
           revocationPollInterval,
           from.rosterInterval,
           metricsPort,
-          limits);
+          limits,
+          scheduling);
     }
   }
 }

@@ -1,10 +1,12 @@
 package org.entente.cli.client;
 
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.stub.AbstractStub;
 import java.io.Closeable;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.entente.proto.v1.FederationServiceGrpc;
+import org.entente.proto.v1.JobServiceGrpc;
 import org.entente.security.FederationTrust;
 import org.entente.security.KeyMaterial;
 import org.entente.security.Role;
@@ -54,12 +57,21 @@ public final class FederationClient implements Closeable {
    * replica would share.
    */
   public <T> T call(Function<FederationServiceGrpc.FederationServiceBlockingStub, T> call) {
+    return onAnyReplica(FederationServiceGrpc::newBlockingStub, call);
+  }
+
+  /** Like {@link #call}, for the job service. */
+  public <T> T jobs(Function<JobServiceGrpc.JobServiceBlockingStub, T> call) {
+    return onAnyReplica(JobServiceGrpc::newBlockingStub, call);
+  }
+
+  private <S extends AbstractStub<S>, T> T onAnyReplica(
+      Function<Channel, S> stubs, Function<S, T> call) {
     StatusRuntimeException last = null;
     for (int i = 0; i < channels.size(); i++) {
       try {
         return call.apply(
-            FederationServiceGrpc.newBlockingStub(channels.get(i))
-                .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS));
+            stubs.apply(channels.get(i)).withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS));
       } catch (StatusRuntimeException e) {
         if (!StatusCodes.retryable(e.getStatus().getCode())) {
           throw e;

@@ -15,6 +15,7 @@ import org.entente.coordinator.errors.ForbiddenException;
 import org.entente.coordinator.errors.InvalidRequestException;
 import org.entente.coordinator.grpc.Calls;
 import org.entente.coordinator.grpc.StatusMapper;
+import org.entente.coordinator.jobs.ShardDispatcher;
 import org.entente.coordinator.membership.AgentSession;
 import org.entente.coordinator.membership.MembershipKeeper;
 import org.entente.coordinator.metrics.CoordinatorMetrics;
@@ -40,6 +41,7 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
   private final String replica;
   private final Duration heartbeatInterval;
   private final CoordinatorMetrics metrics;
+  private final ShardDispatcher dispatcher;
   private final AtomicLong sessionIds = new AtomicLong();
   private final Set<AgentSession> open = ConcurrentHashMap.newKeySet();
 
@@ -48,7 +50,9 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
       Clock clock,
       String replica,
       Duration heartbeatInterval,
-      CoordinatorMetrics metrics) {
+      CoordinatorMetrics metrics,
+      ShardDispatcher dispatcher) {
+    this.dispatcher = dispatcher;
     this.keeper = keeper;
     this.clock = clock;
     this.replica = replica;
@@ -110,7 +114,15 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
               register(session, m);
             }
             case HEARTBEAT -> heartbeat(session, m);
-            default -> throw new InvalidRequestException("body", "expected register or heartbeat");
+            case SHARD_REPORT -> {
+              if (session.record() == null) {
+                throw new InvalidRequestException("shard_report", "send register first");
+              }
+              dispatcher.report(session, m.getShardReport());
+            }
+            default ->
+                throw new InvalidRequestException(
+                    "body", "expected register, heartbeat or shard_report");
           }
         } catch (ForbiddenException e) {
           metrics.denied.labelValues(Action.AGENT_CONNECT.name()).inc();
@@ -141,6 +153,10 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
     AccessPolicy.check(
         session.peer().identity(), Action.AGENT_CONNECT, reg.getNation(), reg.getName());
     Resources resources = Resources.fromProto(reg.getResources());
+    if (reg.getShardsCount() > 10_000) {
+      throw new InvalidRequestException("register.shards", "at most 10000 shard reports");
+    }
+    reg.getShardsList().forEach(ShardDispatcher::validate);
     keeper
         .register(session, resources, reg.getDraining())
         .whenComplete(
@@ -156,6 +172,7 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
                                 .setSessionId(session.id())
                                 .setHeartbeatIntervalMs(heartbeatInterval.toMillis()))
                         .build());
+                dispatcher.attach(session, reg.getShardsList());
               }
             });
   }
@@ -180,6 +197,7 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
 
   private void end(AgentSession session) {
     if (open.remove(session)) {
+      dispatcher.detach(session);
       keeper.disconnected(session);
     }
   }

@@ -3,26 +3,82 @@ package org.entente.coordinator.api;
 import io.grpc.stub.StreamObserver;
 import org.entente.coordinator.auth.AccessPolicy;
 import org.entente.coordinator.auth.Action;
+import org.entente.coordinator.errors.InvalidRequestException;
+import org.entente.coordinator.errors.UnavailableException;
 import org.entente.coordinator.grpc.Calls;
+import org.entente.coordinator.jobs.LeaderLink;
 import org.entente.coordinator.membership.AgentSession;
 import org.entente.coordinator.membership.MembershipKeeper;
 import org.entente.coordinator.model.NodeKey;
+import org.entente.proto.v1.CancelJobResponse;
 import org.entente.proto.v1.DrainLocalRequest;
 import org.entente.proto.v1.DrainLocalResponse;
+import org.entente.proto.v1.ForwardCancelRequest;
+import org.entente.proto.v1.ForwardReportsRequest;
+import org.entente.proto.v1.ForwardReportsResponse;
+import org.entente.proto.v1.ForwardSubmitRequest;
 import org.entente.proto.v1.LocalNode;
 import org.entente.proto.v1.LocalNodesRequest;
 import org.entente.proto.v1.LocalNodesResponse;
 import org.entente.proto.v1.ReplicaServiceGrpc;
+import org.entente.proto.v1.SubmitJobResponse;
 import org.entente.security.PeerIdentity;
 
 /** Coordinator-internal calls: only callers with a coordinator certificate. Thread-safe. */
 public final class ReplicaApiService extends ReplicaServiceGrpc.ReplicaServiceImplBase {
   private final String replica;
   private final MembershipKeeper keeper;
+  private final LeaderLink.Local leader;
 
-  public ReplicaApiService(String replica, MembershipKeeper keeper) {
+  public ReplicaApiService(String replica, MembershipKeeper keeper, LeaderLink.Local leader) {
     this.replica = replica;
     this.keeper = keeper;
+    this.leader = leader;
+  }
+
+  private LeaderLink.Local leaderHere() {
+    AccessPolicy.check(PeerIdentity.current().identity(), Action.REPLICA_INTERNAL, "", "");
+    if (!leader.leading()) {
+      throw new UnavailableException(
+          replica + " does not lead now; the forwarding replica should retry");
+    }
+    return leader;
+  }
+
+  @Override
+  public void forwardSubmit(ForwardSubmitRequest req, StreamObserver<SubmitJobResponse> out) {
+    Calls.async(out, () -> leaderHere().submit(req.getRequest(), req.getSubmittedBy()));
+  }
+
+  @Override
+  public void forwardCancel(ForwardCancelRequest req, StreamObserver<CancelJobResponse> out) {
+    Calls.async(out, () -> leaderHere().cancel(req.getRequest(), req.getRequestedBy()));
+  }
+
+  @Override
+  public void forwardReports(
+      ForwardReportsRequest req, StreamObserver<ForwardReportsResponse> out) {
+    Calls.async(
+        out,
+        () -> {
+          LeaderLink.Local l = leaderHere();
+          NodeKey node;
+          try {
+            node = parseNode(req.getNode());
+          } catch (RuntimeException e) {
+            throw new InvalidRequestException("node", "expected NATION/name");
+          }
+          return l.report(node, req.getReportsList())
+              .thenApply(
+                  settled -> ForwardReportsResponse.newBuilder().addAllSettled(settled).build());
+        });
+  }
+
+  private static NodeKey parseNode(String node) {
+    int slash = node.indexOf('/');
+    return new NodeKey(
+        org.entente.security.Names.requireNation(node.substring(0, slash)),
+        org.entente.security.Names.requireName(node.substring(slash + 1)));
   }
 
   @Override

@@ -33,13 +33,13 @@ public final class AccessPolicy {
                   + targetName);
         }
       }
-      case READ_FEDERATION -> {
+      case READ_FEDERATION, READ_JOBS -> {
         if (caller.role() == Role.NODE) {
           throw new ForbiddenException(
               "nodes may not read the federation; use an operator or auditor certificate");
         }
       }
-      case DRAIN_NODE, PUBLISH_REVOCATIONS -> {
+      case DRAIN_NODE, PUBLISH_REVOCATIONS, SUBMIT_JOB, CANCEL_JOB -> {
         require(caller, Role.OPERATOR, action);
         if (!caller.nation().equals(targetNation)) {
           throw new ForbiddenException(

@@ -10,6 +10,12 @@ public enum Action {
   DRAIN_NODE,
   /** Publish the target nation's revocation list. */
   PUBLISH_REVOCATIONS,
+  /** Submit a job charged to the target nation. */
+  SUBMIT_JOB,
+  /** Cancel a job of the target nation. */
+  CANCEL_JOB,
+  /** Read jobs and quotas. */
+  READ_JOBS,
   /** Coordinator-internal calls between replicas. */
   REPLICA_INTERNAL
 }

@@ -181,6 +181,12 @@ public final class MembershipKeeper implements Closeable {
     }
   }
 
+  /** The registered session of {@code key} held here, or null. */
+  public AgentSession session(NodeKey key) {
+    AgentSession s = sessions.get(key);
+    return s == null || s.record() == null ? null : s;
+  }
+
   /** Registered sessions, for reads (last heartbeat per node). */
   public Map<NodeKey, AgentSession> sessions() {
     return Map.copyOf(sessions);

@@ -73,6 +73,26 @@ public final class CoordinatorMetrics implements Closeable {
           .help("Calls refused by authorization")
           .labelNames("action")
           .register(registry);
+  public final Counter jobsSubmitted =
+      Counter.builder()
+          .name("entente_jobs_submitted_total")
+          .help("Jobs this replica committed as leader")
+          .register(registry);
+  public final Counter shardsPlaced =
+      Counter.builder()
+          .name("entente_shards_placed_total")
+          .help("Shard placements this replica committed as leader")
+          .register(registry);
+  public final Counter shardsRequeued =
+      Counter.builder()
+          .name("entente_shards_requeued_total")
+          .help("Shards taken back from lost nodes, failures or timeouts")
+          .register(registry);
+  public final Counter shardsPreempted =
+      Counter.builder()
+          .name("entente_shards_preempted_total")
+          .help("Shards preempted by priority or quota reclaim")
+          .register(registry);
 
   private HTTPServer server;
 

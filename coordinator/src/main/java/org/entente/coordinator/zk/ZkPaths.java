@@ -15,6 +15,8 @@ public final class ZkPaths {
   public static final String REPLICAS = "/coordinators/replicas";
   public static final String NODES = "/nodes";
   public static final String ROSTER = "/roster";
+  public static final String JOBS = "/jobs";
+  public static final String SCHEDULER_STATE = "/scheduler/state";
 
   private ZkPaths() {}
 
@@ -48,5 +50,28 @@ public final class ZkPaths {
 
   public static String rosterEntry(String nation, String name) {
     return rosterOf(nation) + "/" + Names.requireName(name);
+  }
+
+  /** Job ids are leader-made: {@code j<epoch>-<sequence>}. */
+  public static String requireJobId(String id) {
+    if (id == null || !id.matches("j[0-9]{1,18}-[0-9]{1,18}")) {
+      throw new IllegalArgumentException("not a job id: " + id);
+    }
+    return id;
+  }
+
+  public static String job(String id) {
+    return JOBS + "/" + requireJobId(id);
+  }
+
+  public static String shards(String id) {
+    return job(id) + "/shards";
+  }
+
+  public static String shard(String id, int index) {
+    if (index < 0) {
+      throw new IllegalArgumentException("negative shard index");
+    }
+    return shards(id) + "/" + index;
   }
 }

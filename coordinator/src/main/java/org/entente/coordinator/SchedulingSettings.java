@@ -1,0 +1,81 @@
+package org.entente.coordinator;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import org.entente.coordinator.scheduler.Quota;
+
+/**
+ * How the leader schedules: quotas per nation (Kueue-style; nations without one get their
+ * contributed capacity as nominal, unlimited borrowing and lending), the fair-share half-life, the
+ * pass interval, requeue backoff, how long a node may be gone before its shards are requeued, and
+ * the default maximum runtime. Immutable.
+ */
+public record SchedulingSettings(
+    Map<String, Quota> quotas,
+    Duration halfLife,
+    Duration passInterval,
+    Duration backoffBase,
+    Duration backoffCap,
+    Duration lostNodeGrace,
+    Duration placedTimeout,
+    Duration defaultMaxRuntime) {
+
+  public SchedulingSettings {
+    quotas = new TreeMap<>(quotas);
+    for (var d :
+        Map.of(
+                "halfLife", halfLife,
+                "passInterval", passInterval,
+                "backoffBase", backoffBase,
+                "backoffCap", backoffCap,
+                "lostNodeGrace", lostNodeGrace,
+                "placedTimeout", placedTimeout,
+                "defaultMaxRuntime", defaultMaxRuntime)
+            .entrySet()) {
+      if (d.getValue() == null || d.getValue().isNegative() || d.getValue().isZero()) {
+        throw new IllegalArgumentException("scheduling." + d.getKey() + " must be positive");
+      }
+    }
+    if (backoffCap.compareTo(backoffBase) < 0) {
+      throw new IllegalArgumentException("scheduling.backoffCap must be at least backoffBase");
+    }
+  }
+
+  public static SchedulingSettings defaults() {
+    return new SchedulingSettings(
+        Map.of(),
+        Duration.ofHours(1),
+        Duration.ofMillis(250),
+        Duration.ofSeconds(2),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(15),
+        Duration.ofSeconds(60),
+        Duration.ofHours(24));
+  }
+
+  public SchedulingSettings withQuotas(Map<String, Quota> q) {
+    return new SchedulingSettings(
+        q,
+        halfLife,
+        passInterval,
+        backoffBase,
+        backoffCap,
+        lostNodeGrace,
+        placedTimeout,
+        defaultMaxRuntime);
+  }
+
+  public SchedulingSettings withTimings(
+      Duration backoff, Duration lostGrace, Duration placed, Duration pass) {
+    return new SchedulingSettings(
+        quotas,
+        halfLife,
+        pass,
+        backoff,
+        backoffCap.compareTo(backoff) < 0 ? backoff : backoffCap,
+        lostGrace,
+        placed,
+        defaultMaxRuntime);
+  }
+}

@@ -1,0 +1,593 @@
+package org.entente.coordinator.jobs;
+
+import java.io.Closeable;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.entente.coordinator.SchedulingSettings;
+import org.entente.coordinator.errors.ForbiddenException;
+import org.entente.coordinator.errors.NotFoundException;
+import org.entente.coordinator.errors.UnavailableException;
+import org.entente.coordinator.leader.EpochStore;
+import org.entente.coordinator.leader.Fence;
+import org.entente.coordinator.leader.FencedException;
+import org.entente.coordinator.leader.LeaderElection;
+import org.entente.coordinator.membership.FederationView;
+import org.entente.coordinator.metrics.CoordinatorMetrics;
+import org.entente.coordinator.model.JobLifecycle;
+import org.entente.coordinator.model.JobRecord;
+import org.entente.coordinator.model.JobSpec;
+import org.entente.coordinator.model.JobState;
+import org.entente.coordinator.model.NodeKey;
+import org.entente.coordinator.model.NodeRecord;
+import org.entente.coordinator.model.ShardRecord;
+import org.entente.coordinator.scheduler.Decisions;
+import org.entente.coordinator.scheduler.Place;
+import org.entente.coordinator.scheduler.Preempt;
+import org.entente.coordinator.scheduler.Scheduler;
+import org.entente.coordinator.scheduler.ShardRef;
+import org.entente.coordinator.zk.Json;
+import org.entente.coordinator.zk.ZkPaths;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's job duties, on one thread: accept submissions and cancellations, apply agents' shard
+ * reports, requeue the shards of lost nodes, and run the scheduler. Every change is a fenced,
+ * versioned write, committed in batches; callers hear back only after their change is in ZooKeeper.
+ * A new leader loads every job before its first decision. Thread-safe (all state lives on the loop
+ * thread).
+ */
+public final class JobLeader implements LeaderElection.Listener, Closeable {
+  private static final Logger log = LoggerFactory.getLogger(JobLeader.class);
+  private static final long LOAD_TIMEOUT_MS = 60_000;
+  private static final long REASON_FLUSH_MS = 2_000;
+  private static final long PERSIST_MS = 5_000;
+
+  /** A submission accepted by some replica, already validated. */
+  public record Submission(JobSpec spec, String nation, String submittedBy, String requestId) {}
+
+  /** The outcome of a submission. */
+  public record Submitted(String jobId, boolean duplicate) {}
+
+  /** One agent report, as the leader applies it. */
+  public record Report(
+      String jobId, int shard, int attempt, JobLifecycle.Phase phase, String message) {}
+
+  private record Pending<T>(T request, CompletableFuture<Submitted> done) {}
+
+  private record CancelRequest(
+      String jobId, String reason, String callerNation, CompletableFuture<JobRecord> done) {}
+
+  private record ReportBatch(
+      NodeKey node, List<Report> reports, CompletableFuture<List<Boolean>> done) {}
+
+  private final JobStore store;
+  private final CuratorFramework zk;
+  private final EpochStore epochs;
+  private final FederationView view;
+  private final Clock clock;
+  private final SchedulingSettings settings;
+  private final CoordinatorMetrics metrics;
+  private final ScheduledExecutorService loop;
+  private final AtomicBoolean passQueued = new AtomicBoolean();
+  private final ConcurrentLinkedQueue<Pending<Submission>> submissions =
+      new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<CancelRequest> cancels = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<ReportBatch> reports = new ConcurrentLinkedQueue<>();
+  private volatile Fence fence;
+  private volatile Runnable onFenced = () -> {};
+  private ScheduledFuture<?> ticker;
+
+  // Loop-thread state, valid while leading.
+  private Map<String, JobEntry> table;
+  private final Set<String> active = new LinkedHashSet<>();
+  private final Map<String, String> byRequest = new HashMap<>();
+  private final Map<NodeKey, Long> goneSince = new HashMap<>();
+  private FairShareState fairShare;
+  private long sequence;
+  private long lastReasonFlush;
+  private long lastPersist;
+
+  public JobLeader(
+      CuratorFramework zk,
+      EpochStore epochs,
+      FederationView view,
+      Clock clock,
+      SchedulingSettings settings,
+      CoordinatorMetrics metrics) {
+    this.zk = zk;
+    this.store = new JobStore(zk);
+    this.epochs = epochs;
+    this.view = view;
+    this.clock = clock;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.loop =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "entente-jobs");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Runs {@code r} when a write shows that a newer leader exists. */
+  public void onFenced(Runnable r) {
+    this.onFenced = r;
+  }
+
+  @Override
+  public void onLeading(Fence f) {
+    loop.execute(() -> takeOver(f));
+  }
+
+  @Override
+  public void onNotLeading(String why) {
+    fence = null;
+    loop.execute(() -> stepDown("not leading: " + why));
+  }
+
+  /** Whether this replica has loaded the jobs and decides now. */
+  public boolean leading() {
+    return fence != null;
+  }
+
+  /** Queues a submission; completes once the job is in ZooKeeper. */
+  public CompletableFuture<Submitted> submit(Submission s) {
+    CompletableFuture<Submitted> done = new CompletableFuture<>();
+    if (fence == null) {
+      done.completeExceptionally(notLeading());
+      return done;
+    }
+    submissions.add(new Pending<>(s, done));
+    nudge();
+    return done;
+  }
+
+  /** Queues a cancellation by an operator of {@code callerNation}. */
+  public CompletableFuture<JobRecord> cancel(String jobId, String reason, String callerNation) {
+    CompletableFuture<JobRecord> done = new CompletableFuture<>();
+    if (fence == null) {
+      done.completeExceptionally(notLeading());
+      return done;
+    }
+    cancels.add(new CancelRequest(jobId, reason, callerNation, done));
+    nudge();
+    return done;
+  }
+
+  /**
+   * Applies reports from {@code node}'s agent. Completes with, per report, whether it is settled
+   * (in the state of record, or stale and dropped): the agent may then forget it.
+   */
+  public CompletableFuture<List<Boolean>> report(NodeKey node, List<Report> batch) {
+    CompletableFuture<List<Boolean>> done = new CompletableFuture<>();
+    if (fence == null) {
+      done.completeExceptionally(notLeading());
+      return done;
+    }
+    reports.add(new ReportBatch(node, batch, done));
+    nudge();
+    return done;
+  }
+
+  /** Asks for a scheduling pass soon (membership changed, work arrived). */
+  public void nudge() {
+    if (fence != null && passQueued.compareAndSet(false, true)) {
+      loop.execute(
+          () -> {
+            passQueued.set(false);
+            pass();
+          });
+    }
+  }
+
+  private static UnavailableException notLeading() {
+    return new UnavailableException("this replica does not lead the federation now; retry");
+  }
+
+  private void takeOver(Fence f) {
+    try {
+      store.ensureRoot();
+      reload();
+      // The old leader's view of absent nodes died with it: every node gets the full grace period
+      // again before its shards are requeued.
+      goneSince.clear();
+      long now = clock.millis();
+      fairShare = FairShareState.load(zk, now);
+      sequence = 0;
+      lastReasonFlush = 0;
+      lastPersist = now;
+      fence = f;
+      synchronized (this) {
+        if (ticker == null) {
+          long every = settings.passInterval().toMillis();
+          ticker = loop.scheduleWithFixedDelay(this::pass, every, every, TimeUnit.MILLISECONDS);
+        }
+      }
+      log.info(
+          "job leader at epoch {}: {} jobs loaded, {} active",
+          f.epoch(),
+          table.size(),
+          active.size());
+      pass();
+    } catch (Exception e) {
+      log.warn("could not load jobs as the new leader: {}", e.toString());
+      onFenced.run();
+    }
+  }
+
+  private void reload() throws Exception {
+    table = store.loadAll(LOAD_TIMEOUT_MS);
+    active.clear();
+    byRequest.clear();
+    for (JobEntry e : table.values()) {
+      byRequest.put(e.job.nation() + "/" + e.job.requestId(), e.job.id());
+      if (!e.job.state().terminal()) {
+        active.add(e.job.id());
+      }
+    }
+  }
+
+  private void stepDown(String why) {
+    fence = null;
+    synchronized (this) {
+      if (ticker != null) {
+        ticker.cancel(false);
+        ticker = null;
+      }
+    }
+    table = null;
+    active.clear();
+    failQueued(notLeading());
+    log.debug("job leader stopped: {}", why);
+  }
+
+  private void failQueued(RuntimeException e) {
+    for (Pending<Submission> p; (p = submissions.poll()) != null; ) {
+      p.done().completeExceptionally(e);
+    }
+    for (CancelRequest c; (c = cancels.poll()) != null; ) {
+      c.done().completeExceptionally(e);
+    }
+    for (ReportBatch r; (r = reports.poll()) != null; ) {
+      r.done().completeExceptionally(e);
+    }
+  }
+
+  private void pass() {
+    Fence f = fence;
+    if (f == null || table == null) {
+      return;
+    }
+    List<CompletableFuture<?>> waiting = new ArrayList<>();
+    try {
+      long now = clock.millis();
+      WriteBatch batch = new WriteBatch(epochs, f);
+      takeSubmissions(batch, f, now, waiting);
+      takeCancels(batch, f, now, waiting);
+      takeReports(batch, f, now, waiting);
+      batch.flush();
+      recover(batch, f, now);
+      schedule(batch, f, now);
+      batch.flush();
+      persistFairShare(batch, now);
+      batch.flush();
+    } catch (FencedException e) {
+      metrics.fencedWrites.inc();
+      log.warn("job write refused: {}", e.getMessage());
+      failAll(waiting, notLeading());
+      fence = null;
+      onFenced.run();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // A failed transaction wrote nothing, but memory already moved ahead, and after a lost
+      // connection the outcome is unknown: read the truth back before deciding again.
+      if (e instanceof RuntimeException) {
+        log.error("scheduling pass failed; reloading jobs from ZooKeeper", e);
+      } else {
+        log.warn("job write failed ({}); reloading jobs from ZooKeeper", e.toString());
+      }
+      failAll(
+          waiting,
+          new UnavailableException(
+              "the write did not complete (ZooKeeper: "
+                  + e.getClass().getSimpleName()
+                  + "); retry"));
+      try {
+        reload();
+      } catch (Exception reload) {
+        log.warn("reload failed: {}; stepping down", reload.toString());
+        onFenced.run();
+      }
+    }
+  }
+
+  private static void failAll(List<CompletableFuture<?>> futures, RuntimeException e) {
+    for (CompletableFuture<?> c : futures) {
+      c.completeExceptionally(e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Submissions, cancellations, reports
+
+  private void takeSubmissions(
+      WriteBatch batch, Fence f, long now, List<CompletableFuture<?>> waiting) throws Exception {
+    for (Pending<Submission> p; (p = submissions.poll()) != null; ) {
+      Submission s = p.request();
+      String key = s.nation() + "/" + s.requestId();
+      String existing = byRequest.get(key);
+      if (existing != null) {
+        p.done().complete(new Submitted(existing, true));
+        continue;
+      }
+      String id = "j" + f.epoch() + "-" + (++sequence);
+      JobRecord job =
+          new JobRecord(
+              id,
+              s.nation(),
+              s.submittedBy(),
+              s.requestId(),
+              s.spec(),
+              (f.epoch() << 32) | sequence,
+              now,
+              JobState.PENDING,
+              "",
+              0);
+      ShardRecord[] shards = new ShardRecord[s.spec().shards()];
+      int[] versions = new int[shards.length];
+      for (int i = 0; i < shards.length; i++) {
+        shards[i] = ShardRecord.pending(i, f.epoch());
+      }
+      List<CuratorOp> ops = store.create(job, shards);
+      JobEntry entry = new JobEntry(job, 0, shards, versions);
+      table.put(id, entry);
+      active.add(id);
+      byRequest.put(key, id);
+      CompletableFuture<Submitted> done = p.done();
+      waiting.add(done);
+      batch.add(
+          ops,
+          Json.write(job).length + shards.length * 200,
+          () -> {
+            metrics.jobsSubmitted.inc();
+            done.complete(new Submitted(id, false));
+          });
+    }
+  }
+
+  private void takeCancels(WriteBatch batch, Fence f, long now, List<CompletableFuture<?>> waiting)
+      throws Exception {
+    for (CancelRequest c; (c = cancels.poll()) != null; ) {
+      JobEntry e = table.get(c.jobId());
+      if (e == null) {
+        c.done().completeExceptionally(new NotFoundException("no job " + c.jobId()));
+        continue;
+      }
+      if (!e.job.nation().equals(c.callerNation())) {
+        c.done()
+            .completeExceptionally(
+                new ForbiddenException(
+                    "job "
+                        + c.jobId()
+                        + " belongs to "
+                        + e.job.nation()
+                        + "; only its operators may cancel it"));
+        continue;
+      }
+      JobLifecycle.Change change = JobLifecycle.cancel(e.view(), c.reason(), now, f.epoch());
+      CompletableFuture<JobRecord> done = c.done();
+      if (change.isEmpty()) {
+        done.complete(e.job); // already ended: cancelling again changes nothing
+        continue;
+      }
+      waiting.add(done);
+      apply(batch, e, change, () -> done.complete(e.job));
+    }
+  }
+
+  private void takeReports(WriteBatch batch, Fence f, long now, List<CompletableFuture<?>> waiting)
+      throws Exception {
+    JobLifecycle.Backoff backoff = backoff();
+    for (ReportBatch rb; (rb = reports.poll()) != null; ) {
+      List<Boolean> settled = new ArrayList<>();
+      String node = rb.node().toString();
+      for (Report r : rb.reports()) {
+        JobEntry e = table.get(r.jobId());
+        if (e == null || r.shard() < 0 || r.shard() >= e.shards.length) {
+          settled.add(true);
+          continue;
+        }
+        ShardRecord s = e.shards[r.shard()];
+        if (!node.equals(s.node()) || s.attempt() != r.attempt()) {
+          // Another node's shard, or an attempt that has been replaced: a node speaks only for
+          // what it was given.
+          if (!node.equals(s.node()) && s.attempt() == r.attempt()) {
+            log.warn(
+                "node {} reported on {}/{} which runs on {}; ignored",
+                node,
+                r.jobId(),
+                r.shard(),
+                s.node());
+          }
+          settled.add(true);
+          continue;
+        }
+        JobLifecycle.Change change =
+            JobLifecycle.report(
+                e.view(), r.shard(), r.attempt(), r.phase(), r.message(), now, f.epoch(), backoff);
+        settled.add(true);
+        if (!change.isEmpty()) {
+          apply(batch, e, change, null);
+        }
+      }
+      CompletableFuture<List<Boolean>> done = rb.done();
+      waiting.add(done);
+      batch.add(List.of(), 0, () -> done.complete(settled));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Recovery and scheduling
+
+  private JobLifecycle.Backoff backoff() {
+    return new JobLifecycle.Backoff(
+        settings.backoffBase().toMillis(), settings.backoffCap().toMillis());
+  }
+
+  private void recover(WriteBatch batch, Fence f, long now) throws Exception {
+    Map<NodeKey, NodeRecord> live = view.liveNodes();
+    List<RecoveryPlanner.Requeue> plan =
+        RecoveryPlanner.plan(
+            activeJobs(), live, goneSince, now, settings, settings.defaultMaxRuntime().toMillis());
+    JobLifecycle.Backoff backoff = backoff();
+    for (RecoveryPlanner.Requeue r : plan) {
+      JobEntry e = table.get(r.jobId());
+      if (e == null || !e.shards[r.shard()].state().holdsNode()) {
+        continue; // an earlier requeue of the same gang moved it already
+      }
+      JobLifecycle.Change change =
+          JobLifecycle.requeue(
+              e.view(), r.shard(), r.reason(), r.countsAsRetry(), now, f.epoch(), backoff);
+      log.info("requeue {}/{}: {}", r.jobId(), r.shard(), r.reason());
+      metrics.shardsRequeued.inc();
+      apply(batch, e, change, null);
+    }
+  }
+
+  private List<JobLifecycle.Job> activeJobs() {
+    List<JobLifecycle.Job> out = new ArrayList<>(active.size());
+    for (String id : active) {
+      out.add(table.get(id).view());
+    }
+    return out;
+  }
+
+  private void schedule(WriteBatch batch, Fence f, long now) throws Exception {
+    Map<NodeKey, NodeRecord> live = view.liveNodes();
+    SnapshotBuilder.Built built =
+        SnapshotBuilder.build(table, active, live, settings, fairShare, now, f.epoch());
+    fairShare = fairShare.advance(now, built.usage(), settings.halfLife().toMillis());
+    if (built.snapshot().pending().isEmpty()) {
+      return;
+    }
+    Decisions d = Scheduler.schedule(built.snapshot());
+    JobLifecycle.Backoff backoff = backoff();
+    for (Preempt p : d.preemptions()) {
+      JobEntry e = table.get(p.victim().jobId());
+      if (e == null || !e.shards[p.victim().index()].state().holdsNode()) {
+        continue;
+      }
+      metrics.shardsPreempted.inc();
+      log.info("preempt {}: {}", p.victim(), p.reason());
+      apply(
+          batch,
+          e,
+          JobLifecycle.requeue(
+              e.view(), p.victim().index(), p.reason(), false, now, f.epoch(), backoff),
+          null);
+    }
+    Map<String, Map<Integer, ShardRecord>> placed = new TreeMap<>();
+    for (Place p : d.placements()) {
+      JobEntry e = table.get(p.shard().jobId());
+      ShardRecord s = e.shards[p.shard().index()];
+      if (!s.state().waiting()) {
+        continue;
+      }
+      placed
+          .computeIfAbsent(p.shard().jobId(), k -> new TreeMap<>())
+          .put(p.shard().index(), s.placed(p.node().toString(), p.reason(), now, f.epoch()));
+    }
+    for (var en : placed.entrySet()) {
+      JobEntry e = table.get(en.getKey());
+      metrics.shardsPlaced.inc(en.getValue().size());
+      apply(batch, e, JobLifecycle.withJob(e.view(), en.getValue(), now), null);
+    }
+    if (now - lastReasonFlush >= REASON_FLUSH_MS) {
+      lastReasonFlush = now;
+      Map<String, Map<Integer, ShardRecord>> reasons = new TreeMap<>();
+      for (Map.Entry<ShardRef, String> r : d.pending().entrySet()) {
+        JobEntry e = table.get(r.getKey().jobId());
+        ShardRecord s = e == null ? null : e.shards[r.getKey().index()];
+        if (s != null && s.state().waiting() && !r.getValue().equals(s.reason())) {
+          reasons
+              .computeIfAbsent(r.getKey().jobId(), k -> new TreeMap<>())
+              .put(r.getKey().index(), s.withReason(r.getValue(), f.epoch()));
+        }
+      }
+      for (var en : reasons.entrySet()) {
+        apply(batch, table.get(en.getKey()), new JobLifecycle.Change(null, en.getValue()), null);
+      }
+    }
+  }
+
+  private void persistFairShare(WriteBatch batch, long now) throws Exception {
+    if (now - lastPersist < PERSIST_MS) {
+      return;
+    }
+    lastPersist = now;
+    byte[] data = Json.write(fairShare.record(settings));
+    batch.add(
+        List.of(zk.transactionOp().setData().forPath(ZkPaths.SCHEDULER_STATE, data)),
+        data.length,
+        null);
+  }
+
+  /**
+   * Moves memory ahead at once (later changes in the same pass build on it) and queues the
+   * conditional writes; a setData raises the version by exactly one, so the next write's expected
+   * version is known before the commit.
+   */
+  private void apply(WriteBatch batch, JobEntry e, JobLifecycle.Change change, Runnable committed)
+      throws Exception {
+    List<CuratorOp> ops = new ArrayList<>();
+    int bytes = 0;
+    for (var s : change.shards().entrySet()) {
+      int i = s.getKey();
+      ops.add(store.updateShard(e.job.id(), s.getValue(), e.shardVersions[i]));
+      e.shards[i] = s.getValue();
+      e.shardVersions[i]++;
+      bytes += 300;
+    }
+    if (change.job() != null) {
+      ops.add(store.updateJob(change.job(), e.jobVersion));
+      e.job = change.job();
+      e.jobVersion++;
+      bytes += 2048;
+      if (e.job.state().terminal()) {
+        active.remove(e.job.id());
+        log.info("job {} {}: {}", e.job.id(), e.job.state(), e.job.reason());
+      }
+    }
+    batch.add(ops, bytes, committed);
+  }
+
+  @Override
+  public void close() {
+    fence = null;
+    loop.shutdownNow();
+    failQueued(new UnavailableException("coordinator replica shutting down"));
+  }
+
+  /** For tests: the job ids this leader holds in memory, if it leads. */
+  Set<String> loadedJobIds() throws Exception {
+    return loop.submit(() -> table == null ? Set.<String>of() : Set.copyOf(table.keySet())).get();
+  }
+}

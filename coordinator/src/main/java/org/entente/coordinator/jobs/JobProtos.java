@@ -1,0 +1,68 @@
+package org.entente.coordinator.jobs;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.entente.coordinator.model.JobRecord;
+import org.entente.coordinator.model.ShardRecord;
+import org.entente.coordinator.scheduler.ResourceVector;
+import org.entente.proto.v1.JobStatus;
+import org.entente.proto.v1.JobSummary;
+import org.entente.proto.v1.ResourceAmounts;
+import org.entente.proto.v1.ShardStatus;
+
+/** Records to their wire form. Stateless. */
+public final class JobProtos {
+  private JobProtos() {}
+
+  /** A job's summary; {@code shards} may be null when not at hand. */
+  public static JobSummary summary(JobRecord job, List<ShardRecord> shards) {
+    JobSummary.Builder b =
+        JobSummary.newBuilder()
+            .setJobId(job.id())
+            .setName(job.spec().name())
+            .setKind(job.spec().kind())
+            .setNation(job.nation())
+            .setSubmittedBy(job.submittedBy())
+            .setState(job.state().name())
+            .setShards(job.spec().shards())
+            .setPriority(job.spec().priority())
+            .setSubmittedAtUnixMs(job.submittedAtMs())
+            .setFinishedAtUnixMs(job.finishedAtMs())
+            .setReason(job.reason() == null ? "" : job.reason());
+    if (shards != null) {
+      Map<String, Integer> counts = new TreeMap<>();
+      shards.forEach(s -> counts.merge(s.state().name(), 1, Integer::sum));
+      b.putAllShardStates(counts);
+    }
+    return b.build();
+  }
+
+  public static JobStatus status(JobRecord job, List<ShardRecord> shards) {
+    JobStatus.Builder b =
+        JobStatus.newBuilder().setSummary(summary(job, shards)).setSpec(job.spec().toProto());
+    for (ShardRecord s : shards) {
+      b.addShards(
+          ShardStatus.newBuilder()
+              .setIndex(s.index())
+              .setState(s.state().name())
+              .setNode(s.node() == null ? "" : s.node())
+              .setAttempt(s.attempt())
+              .setReason(s.reason() == null ? "" : s.reason())
+              .setRetries(s.retries())
+              .setPlacedAtUnixMs(s.placedAtMs())
+              .setStartedAtUnixMs(s.startedAtMs())
+              .setFinishedAtUnixMs(s.finishedAtMs())
+              .setNotBeforeUnixMs(s.notBeforeMs()));
+    }
+    return b.build();
+  }
+
+  public static ResourceAmounts amounts(ResourceVector v) {
+    return ResourceAmounts.newBuilder()
+        .setGpus(v.gpus())
+        .setCpus(v.cpus())
+        .setMemoryBytes(v.memoryBytes())
+        .build();
+  }
+}

@@ -1,0 +1,118 @@
+package org.entente.coordinator.jobs;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.entente.coordinator.api.ReplicaClients;
+import org.entente.coordinator.errors.UnavailableException;
+import org.entente.coordinator.leader.LeaderElection;
+import org.entente.coordinator.model.NodeKey;
+import org.entente.proto.v1.CancelJobRequest;
+import org.entente.proto.v1.CancelJobResponse;
+import org.entente.proto.v1.ForwardCancelRequest;
+import org.entente.proto.v1.ForwardReportsRequest;
+import org.entente.proto.v1.ForwardSubmitRequest;
+import org.entente.proto.v1.ShardReport;
+import org.entente.proto.v1.SubmitJobRequest;
+import org.entente.proto.v1.SubmitJobResponse;
+
+/**
+ * Reaches the leader's job duties: in this process when this replica leads, else over the
+ * coordinator-internal service of the replica that does. Thread-safe.
+ */
+public final class LeaderLink implements AutoCloseable {
+  private static final long FORWARD_DEADLINE_MS = 10_000;
+
+  /** The leader's side of a forwarded call, as the local leader answers it. */
+  public interface Local {
+    boolean leading();
+
+    CompletableFuture<SubmitJobResponse> submit(SubmitJobRequest req, String submittedBy);
+
+    CompletableFuture<CancelJobResponse> cancel(CancelJobRequest req, String requestedBy);
+
+    CompletableFuture<List<Boolean>> report(NodeKey node, List<ShardReport> reports);
+  }
+
+  private final Local local;
+  private final LeaderElection election;
+  private final ReplicaClients peers;
+  private final String self;
+  private final ExecutorService forwarding =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "entente-forward");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public LeaderLink(Local local, LeaderElection election, ReplicaClients peers, String self) {
+    this.local = local;
+    this.election = election;
+    this.peers = peers;
+    this.self = self;
+  }
+
+  public CompletableFuture<SubmitJobResponse> submit(SubmitJobRequest req, String submittedBy) {
+    if (local.leading()) {
+      return local.submit(req, submittedBy);
+    }
+    return remote(
+        address ->
+            peers
+                .replica(address, FORWARD_DEADLINE_MS)
+                .forwardSubmit(
+                    ForwardSubmitRequest.newBuilder()
+                        .setRequest(req)
+                        .setSubmittedBy(submittedBy)
+                        .build()));
+  }
+
+  public CompletableFuture<CancelJobResponse> cancel(CancelJobRequest req, String requestedBy) {
+    if (local.leading()) {
+      return local.cancel(req, requestedBy);
+    }
+    return remote(
+        address ->
+            peers
+                .replica(address, FORWARD_DEADLINE_MS)
+                .forwardCancel(
+                    ForwardCancelRequest.newBuilder()
+                        .setRequest(req)
+                        .setRequestedBy(requestedBy)
+                        .build()));
+  }
+
+  public CompletableFuture<List<Boolean>> report(NodeKey node, List<ShardReport> reports) {
+    if (local.leading()) {
+      return local.report(node, reports);
+    }
+    return remote(
+        address ->
+            peers
+                .replica(address, FORWARD_DEADLINE_MS)
+                .forwardReports(
+                    ForwardReportsRequest.newBuilder()
+                        .setNode(node.toString())
+                        .addAllReports(reports)
+                        .build())
+                .getSettledList());
+  }
+
+  private <T> CompletableFuture<T> remote(java.util.function.Function<String, T> call) {
+    String leader = election.leaderId().orElse("");
+    int at = leader.lastIndexOf('@');
+    if (at < 0 || leader.equals(self)) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException("no leader is elected right now; retry in a few seconds"));
+    }
+    String address = leader.substring(at + 1);
+    return CompletableFuture.supplyAsync(() -> call.apply(address), forwarding);
+  }
+
+  @Override
+  public void close() {
+    forwarding.shutdownNow();
+  }
+}

@@ -1,0 +1,93 @@
+package org.entente.coordinator.jobs;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.entente.coordinator.errors.ForbiddenException;
+import org.entente.coordinator.model.JobLifecycle;
+import org.entente.coordinator.model.JobSpec;
+import org.entente.coordinator.model.NodeKey;
+import org.entente.proto.v1.CancelJobRequest;
+import org.entente.proto.v1.CancelJobResponse;
+import org.entente.proto.v1.ShardReport;
+import org.entente.proto.v1.SubmitJobRequest;
+import org.entente.proto.v1.SubmitJobResponse;
+import org.entente.security.Identity;
+
+/**
+ * The leader's answers to job calls, whether they arrived here or were forwarded: it validates the
+ * spec again (a forwarding replica is trusted with the caller's identity, not with the spec) and
+ * hands the work to {@link JobLeader}. Thread-safe.
+ */
+public final class LocalLeader implements LeaderLink.Local {
+  private final JobLeader leader;
+
+  public LocalLeader(JobLeader leader) {
+    this.leader = leader;
+  }
+
+  @Override
+  public boolean leading() {
+    return leader.leading();
+  }
+
+  @Override
+  public CompletableFuture<SubmitJobResponse> submit(SubmitJobRequest req, String submittedBy) {
+    Identity caller = Identity.parseUri(submittedBy);
+    if (!caller.nation().equals(req.getNation())) {
+      throw new ForbiddenException(
+          "operator " + caller + " may submit only on " + caller.nation() + "'s account");
+    }
+    JobSpec spec = JobSpec.fromProto(req.getSpec());
+    String requestId =
+        req.getRequestId().isEmpty() ? java.util.UUID.randomUUID().toString() : req.getRequestId();
+    return leader
+        .submit(new JobLeader.Submission(spec, req.getNation(), submittedBy, requestId))
+        .thenApply(
+            s ->
+                SubmitJobResponse.newBuilder()
+                    .setJobId(s.jobId())
+                    .setDuplicate(s.duplicate())
+                    .build());
+  }
+
+  @Override
+  public CompletableFuture<CancelJobResponse> cancel(CancelJobRequest req, String requestedBy) {
+    Identity caller = Identity.parseUri(requestedBy);
+    String reason =
+        "cancelled by " + caller + (req.getReason().isBlank() ? "" : ": " + clip(req.getReason()));
+    return leader
+        .cancel(req.getJobId(), reason, caller.nation())
+        .thenApply(
+            job -> CancelJobResponse.newBuilder().setJob(JobProtos.summary(job, null)).build());
+  }
+
+  @Override
+  public CompletableFuture<List<Boolean>> report(NodeKey node, List<ShardReport> reports) {
+    List<JobLeader.Report> out = new ArrayList<>(reports.size());
+    for (ShardReport r : reports) {
+      ShardDispatcher.validate(r);
+      out.add(
+          new JobLeader.Report(
+              r.getJobId(), r.getShard(), r.getAttempt(), phase(r), r.getMessage()));
+    }
+    return leader.report(node, out);
+  }
+
+  private static JobLifecycle.Phase phase(ShardReport r) {
+    return switch (r.getPhase()) {
+      case SHARD_PHASE_RUNNING -> JobLifecycle.Phase.RUNNING;
+      case SHARD_PHASE_SUCCEEDED -> JobLifecycle.Phase.SUCCEEDED;
+      case SHARD_PHASE_FAILED -> JobLifecycle.Phase.FAILED;
+      case SHARD_PHASE_CANCELLED -> JobLifecycle.Phase.CANCELLED;
+      default ->
+          throw new org.entente.coordinator.errors.InvalidRequestException(
+              "shard_report.phase", "must be set");
+    };
+  }
+
+  private static String clip(String s) {
+    String t = s.replaceAll("[^\\x20-\\x7e]", "?");
+    return t.length() > 200 ? t.substring(0, 200) : t;
+  }
+}
