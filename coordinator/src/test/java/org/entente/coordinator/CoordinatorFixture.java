@@ -230,6 +230,11 @@ final class CoordinatorFixture implements AutoCloseable {
         .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
+  org.entente.proto.v1.JobServiceGrpc.JobServiceBlockingStub jobs(Coordinator c, KeyMaterial km) {
+    return org.entente.proto.v1.JobServiceGrpc.newBlockingStub(channel(c, km))
+        .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
   /** Opens an agent stream over a new channel presenting {@code km}. */
   RawAgent agent(Coordinator c, KeyMaterial km) {
     return agent(channel(c, km));

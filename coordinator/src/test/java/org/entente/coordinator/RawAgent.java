@@ -186,6 +186,80 @@ final class RawAgent implements AutoCloseable {
     return List.copyOf(received);
   }
 
+  List<org.entente.proto.v1.ShardAssignment> assignments() {
+    return received.stream()
+        .filter(CoordinatorMessage::hasAssign)
+        .map(CoordinatorMessage::getAssign)
+        .toList();
+  }
+
+  List<org.entente.proto.v1.CancelShard> cancels() {
+    return received.stream()
+        .filter(CoordinatorMessage::hasCancel)
+        .map(CoordinatorMessage::getCancel)
+        .toList();
+  }
+
+  List<org.entente.proto.v1.ShardReportAck> acks() {
+    return received.stream()
+        .filter(CoordinatorMessage::hasReportAck)
+        .map(CoordinatorMessage::getReportAck)
+        .toList();
+  }
+
+  /** Reports a phase of an attempt. */
+  RawAgent report(
+      String jobId, int shard, int attempt, org.entente.proto.v1.ShardPhase phase, String msg) {
+    return send(
+        AgentMessage.newBuilder()
+            .setShardReport(
+                org.entente.proto.v1.ShardReport.newBuilder()
+                    .setJobId(jobId)
+                    .setShard(shard)
+                    .setAttempt(attempt)
+                    .setPhase(phase)
+                    .setMessage(msg)
+                    .setAtUnixMs(System.currentTimeMillis()))
+            .build());
+  }
+
+  /** Waits for the assignment of this job's shard and returns the latest one. */
+  org.entente.proto.v1.ShardAssignment awaitAssignment(String jobId, int shard) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .alias("assignment of " + jobId + "/" + shard)
+        .until(
+            () ->
+                assignments().stream()
+                    .anyMatch(a -> a.getJobId().equals(jobId) && a.getShard() == shard));
+    List<org.entente.proto.v1.ShardAssignment> all =
+        assignments().stream()
+            .filter(a -> a.getJobId().equals(jobId) && a.getShard() == shard)
+            .toList();
+    return all.get(all.size() - 1);
+  }
+
+  /** Waits for this exact attempt's assignment. */
+  org.entente.proto.v1.ShardAssignment awaitAssignmentAttempt(
+      String jobId, int shard, int attempt) {
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .alias("assignment of " + jobId + "/" + shard + " attempt " + attempt)
+        .until(
+            () ->
+                assignments().stream()
+                    .anyMatch(
+                        a ->
+                            a.getJobId().equals(jobId)
+                                && a.getShard() == shard
+                                && a.getAttempt() == attempt));
+    return assignments().stream()
+        .filter(
+            a -> a.getJobId().equals(jobId) && a.getShard() == shard && a.getAttempt() == attempt)
+        .findFirst()
+        .orElseThrow();
+  }
+
   List<Drain> drains() {
     return received.stream()
         .filter(CoordinatorMessage::hasDrain)

@@ -44,6 +44,10 @@ final class WriteBatch {
    */
   void flush() throws Exception {
     if (ops.isEmpty()) {
+      // Nothing to write (stale reports, say): their callers may hear back at once.
+      List<Runnable> after = new ArrayList<>(onCommit);
+      onCommit.clear();
+      after.forEach(Runnable::run);
       return;
     }
     List<CuratorOp> now = new ArrayList<>(ops);

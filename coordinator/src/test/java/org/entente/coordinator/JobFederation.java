@@ -1,0 +1,136 @@
+package org.entente.coordinator;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import org.apache.curator.framework.CuratorFramework;
+import org.entente.proto.v1.AgentMessage;
+import org.entente.proto.v1.JobServiceGrpc;
+import org.entente.proto.v1.JobSpec;
+import org.entente.proto.v1.NodeResources;
+import org.entente.proto.v1.Register;
+import org.entente.proto.v1.ShardPhase;
+import org.entente.proto.v1.ShardReport;
+import org.entente.proto.v1.SubmitJobRequest;
+import org.entente.security.Role;
+
+/**
+ * Three replicas (DE, FR, JP) on a chroot of their own, with helpers to submit jobs and connect raw
+ * agents, for the job tests.
+ */
+final class JobFederation {
+  static final List<String> NATIONS = List.of("DE", "FR", "JP");
+
+  private final CoordinatorFixture f;
+  private final String chroot;
+  private final Map<String, Coordinator> replicas = new ConcurrentHashMap<>();
+
+  private JobFederation(CoordinatorFixture f, String chroot) {
+    this.f = f;
+    this.chroot = chroot;
+  }
+
+  static JobFederation start(
+      CoordinatorFixture f, String prefix, UnaryOperator<CoordinatorSettings> customize)
+      throws Exception {
+    JobFederation fed = new JobFederation(f, f.newChroot(prefix));
+    for (String n : NATIONS) {
+      fed.replicas.put(n, f.startReplica(n, fed.chroot, customize));
+    }
+    CoordinatorFixture.awaitLeader(List.copyOf(fed.replicas.values()));
+    return fed;
+  }
+
+  Coordinator replica(String nation) {
+    return replicas.get(nation);
+  }
+
+  /** The job service of {@code nation}'s replica, as that nation's operator. */
+  JobServiceGrpc.JobServiceBlockingStub jobs(String nation) {
+    return f.jobs(replicas.get(nation), f.operator(nation));
+  }
+
+  /** The job service of {@code replicaNation}'s replica, as {@code operatorNation}'s operator. */
+  JobServiceGrpc.JobServiceBlockingStub jobsVia(String replicaNation, String operatorNation) {
+    return f.jobs(replicas.get(replicaNation), f.operator(operatorNation));
+  }
+
+  String submit(String nation, JobSpec spec) {
+    return jobs(nation)
+        .submitJob(
+            SubmitJobRequest.newBuilder()
+                .setSpec(spec)
+                .setNation(nation)
+                .setRequestId(UUID.randomUUID().toString())
+                .build())
+        .getJobId();
+  }
+
+  /** A node of {@code nation} with one GPU, connected to that nation's replica. */
+  RawAgent node(String nation, String name) {
+    return node(nation, name, RawAgent.defaultResources());
+  }
+
+  RawAgent node(String nation, String name, NodeResources resources) {
+    RawAgent a = f.agent(replicas.get(nation), f.node(nation, name));
+    a.register(nation, name, resources).awaitRegistered();
+    a.startHeartbeats(CoordinatorFixture.HEARTBEAT);
+    return a;
+  }
+
+  /** Reconnects a node to a surviving replica, saying it still runs this attempt. */
+  RawAgent reconnect(String nation, String name, String jobId, int shard, int attempt) {
+    Coordinator to = replicas.values().iterator().next();
+    RawAgent a = f.agent(to, f.node(nation, name));
+    a.send(
+            AgentMessage.newBuilder()
+                .setRegister(
+                    Register.newBuilder()
+                        .setNation(nation)
+                        .setName(name)
+                        .setResources(RawAgent.defaultResources())
+                        .addShards(
+                            ShardReport.newBuilder()
+                                .setJobId(jobId)
+                                .setShard(shard)
+                                .setAttempt(attempt)
+                                .setPhase(ShardPhase.SHARD_PHASE_RUNNING)))
+                .build())
+        .awaitRegistered();
+    a.startHeartbeats(CoordinatorFixture.HEARTBEAT);
+    return a;
+  }
+
+  Coordinator leader() {
+    return CoordinatorFixture.awaitLeader(List.copyOf(replicas.values()));
+  }
+
+  void stop(Coordinator c) {
+    replicas.values().remove(c);
+    f.stop(c);
+  }
+
+  Coordinator awaitNewLeader(Coordinator old) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> replicas.values().stream().anyMatch(Coordinator::isLeader));
+    return leader();
+  }
+
+  String anyOtherNation(Coordinator old) {
+    return replicas.keySet().iterator().next();
+  }
+
+  CuratorFramework zk() throws InterruptedException {
+    return f.zk(chroot);
+  }
+
+  Role role() {
+    return Role.OPERATOR;
+  }
+}
