@@ -23,7 +23,8 @@ class ArchitectureTest {
   private static final String[] PURE = {
     "org.entente.coordinator.model..",
     "org.entente.coordinator.auth..",
-    "org.entente.coordinator.errors.."
+    "org.entente.coordinator.errors..",
+    "org.entente.coordinator.scheduler.."
   };
 
   private static final JavaClasses MAIN =
@@ -75,7 +76,9 @@ class ArchitectureTest {
             "org.entente.coordinator.auth.AccessPolicy",
             "org.entente.coordinator.model.RosterPlanner",
             "org.entente.coordinator.model.Resources",
-            "org.entente.coordinator.errors.ForbiddenException");
+            "org.entente.coordinator.errors.ForbiddenException",
+            "org.entente.coordinator.scheduler.Scheduler",
+            "org.entente.coordinator.model.JobLifecycle");
   }
 
   @Test
@@ -86,6 +89,34 @@ class ArchitectureTest {
   @Test
   void purePackages_calls_noSystemClockNanoTimeOrSleep() {
     noHiddenClockOrSleep(PURE).check(MAIN);
+  }
+
+  /**
+   * The scheduler is stricter still: it sees only its own records, so it can be benchmarked and
+   * reasoned about alone, not even protobuf or the rest of the coordinator.
+   */
+  @Test
+  void scheduler_dependsOnlyOnTheJdkAndItself() {
+    noClasses()
+        .that()
+        .resideInAPackage("org.entente.coordinator.scheduler..")
+        .should()
+        .dependOnClassesThat()
+        .resideOutsideOfPackages("org.entente.coordinator.scheduler..", "java..")
+        .check(MAIN);
+  }
+
+  @Test
+  void scheduler_usesNoUnseededRandomness() {
+    noClasses()
+        .that()
+        .resideInAPackage("org.entente.coordinator.scheduler..")
+        .should()
+        .dependOnClassesThat()
+        .belongToAnyOf(java.util.Random.class, java.util.concurrent.ThreadLocalRandom.class)
+        .orShould()
+        .callMethod(Math.class, "random")
+        .check(MAIN);
   }
 
   @Test

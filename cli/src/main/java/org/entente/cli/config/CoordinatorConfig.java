@@ -7,6 +7,7 @@ import java.util.List;
 import org.entente.cli.ExitCodes;
 import org.entente.cli.UserException;
 import org.entente.coordinator.CoordinatorSettings;
+import org.entente.coordinator.SchedulingSettings;
 import org.entente.coordinator.grpc.ServerLimits;
 
 /**
@@ -22,7 +23,8 @@ public record CoordinatorConfig(
     @JsonProperty("membership") Membership membership,
     @JsonProperty("revocation") Revocation revocation,
     @JsonProperty("metrics") Metrics metrics,
-    @JsonProperty("limits") Limits limits) {
+    @JsonProperty("limits") Limits limits,
+    @JsonProperty("scheduling") SchedulingConfig scheduling) {
 
   /** {@code zookeeper:} block. */
   public record Zookeeper(
@@ -108,7 +110,8 @@ public record CoordinatorConfig(
               : orDefault(revocation.pollInterval(), Duration.ofSeconds(1)),
           Duration.ofSeconds(1),
           metrics == null || metrics.port() == null ? -1 : metrics.port(),
-          l);
+          l,
+          scheduling == null ? SchedulingSettings.defaults() : scheduling.toSettings());
     } catch (IllegalArgumentException e) {
       throw new UserException(ExitCodes.INVALID, "coordinator config: " + e.getMessage());
     }

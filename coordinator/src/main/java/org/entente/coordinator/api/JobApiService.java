@@ -74,7 +74,11 @@ public final class JobApiService extends JobServiceGrpc.JobServiceImplBase {
             throw new InvalidRequestException("request_id", "at most 64 letters, digits and '-'");
           }
           JobSpec spec = JobSpec.fromProto(req.getSpec());
-          JobFeasibility.check(spec, members.get(), knownNodes());
+          JobFeasibility.check(
+              spec,
+              req.getSpec().getPlacement().getJurisdictionsList(),
+              members.get(),
+              knownNodes());
           return leader.submit(req, caller.toUri());
         });
   }

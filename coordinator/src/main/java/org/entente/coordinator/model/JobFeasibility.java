@@ -19,7 +19,18 @@ public final class JobFeasibility {
    * @throws InvalidRequestException naming the field that cannot be satisfied
    */
   public static void check(JobSpec spec, Set<String> members, Collection<NationResources> known) {
-    List<String> jurisdictions = List.copyOf(spec.placement().jurisdictions());
+    check(spec, List.copyOf(spec.placement().jurisdictions()), members, known);
+  }
+
+  /**
+   * Like {@link #check(JobSpec, Set, Collection)}, with the jurisdictions in the order the job file
+   * lists them, so an error names the index the author wrote.
+   */
+  public static void check(
+      JobSpec spec,
+      List<String> jurisdictions,
+      Set<String> members,
+      Collection<NationResources> known) {
     for (int i = 0; i < jurisdictions.size(); i++) {
       if (!members.contains(jurisdictions.get(i))) {
         throw new InvalidRequestException(

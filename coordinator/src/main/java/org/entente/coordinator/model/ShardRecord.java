@@ -79,4 +79,20 @@ public record ShardRecord(
         notBeforeMs,
         ep);
   }
+
+  /** The same record with another attempt number (tests and migrations). */
+  public ShardRecord withAttempt(int a) {
+    return new ShardRecord(
+        index,
+        state,
+        node,
+        a,
+        retries,
+        reason,
+        placedAtMs,
+        startedAtMs,
+        finishedAtMs,
+        notBeforeMs,
+        epoch);
+  }
 }
