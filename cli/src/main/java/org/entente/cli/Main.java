@@ -21,6 +21,11 @@ import picocli.CommandLine.Command;
       NodesCommand.class,
       FederationCommand.class,
       DrainCommand.class,
+      SubmitCommand.class,
+      JobsCommand.class,
+      JobCommand.class,
+      CancelCommand.class,
+      QuotasCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -57,6 +57,24 @@ public final class YamlFiles {
 
   /** Reads {@code file} as {@code type}; every problem is a {@link UserException} (INVALID). */
   public static <T> T read(Path file, Class<T> type) {
+    String text = readText(file);
+    try {
+      checkFieldNames(file, text, MAPPER.constructType(type));
+      return MAPPER.readValue(text, type);
+    } catch (JsonMappingException e) {
+      throw new UserException(ExitCodes.INVALID, describe(file, e));
+    } catch (JsonProcessingException e) {
+      throw new UserException(ExitCodes.INVALID, describeSyntax(file, e));
+    } catch (IOException e) {
+      throw new UserException(ExitCodes.INVALID, file + ": cannot read: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The text of a YAML file that exists and is not blank; otherwise a {@link UserException}
+   * (INVALID) naming the file.
+   */
+  public static String readText(Path file) {
     String text;
     try {
       text = Files.readString(file);
@@ -68,16 +86,35 @@ public final class YamlFiles {
     if (text.isBlank()) {
       throw new UserException(ExitCodes.INVALID, file + ": the file is empty");
     }
-    try {
-      checkFieldNames(file, text, MAPPER.constructType(type));
-      return MAPPER.readValue(text, type);
-    } catch (JsonMappingException e) {
-      throw new UserException(ExitCodes.INVALID, describe(file, e));
-    } catch (JsonProcessingException e) {
-      throw new UserException(ExitCodes.INVALID, describeSyntax(file, e));
-    } catch (IOException e) {
-      throw new UserException(ExitCodes.INVALID, file + ": cannot read: " + e.getMessage());
+    return text;
+  }
+
+  /**
+   * A streaming parser over YAML text, for readers that need each token's line. Scalars keep their
+   * source text ({@code getText()}), whatever type YAML resolves them to.
+   */
+  public static JsonParser parser(String text) throws IOException {
+    return MAPPER.getFactory().createParser(text);
+  }
+
+  /** A YAML syntax error: the line it is on (0 when unknown) and what is wrong, on one line. */
+  public record SyntaxError(int line, String problem) {}
+
+  /** The line and one-line description of a YAML syntax error. */
+  public static SyntaxError syntaxError(JsonProcessingException e) {
+    JsonLocation at = e.getLocation();
+    int line = at != null ? at.getLineNr() : -1;
+    String problem = e.getOriginalMessage();
+    if (e.getCause() instanceof MarkedYAMLException m) {
+      if (m.getProblemMark() != null) {
+        line = m.getProblemMark().getLine() + 1;
+      }
+      if (m.getProblem() != null) {
+        problem = (m.getContext() != null ? m.getContext() + ": " : "") + m.getProblem();
+      }
     }
+    return new SyntaxError(
+        Math.max(line, 0), String.valueOf(problem).replaceAll("\\s*\\R\\s*", " ").strip());
   }
 
   /**
@@ -141,21 +178,8 @@ public final class YamlFiles {
 
   /** A YAML syntax error as one line, with the line the problem is on. */
   static String describeSyntax(Path file, JsonProcessingException e) {
-    JsonLocation at = e.getLocation();
-    int line = at != null ? at.getLineNr() : -1;
-    String problem = e.getOriginalMessage();
-    if (e.getCause() instanceof MarkedYAMLException m) {
-      if (m.getProblemMark() != null) {
-        line = m.getProblemMark().getLine() + 1;
-      }
-      if (m.getProblem() != null) {
-        problem = (m.getContext() != null ? m.getContext() + ": " : "") + m.getProblem();
-      }
-    }
-    return file
-        + (line > 0 ? " line " + line : "")
-        + ": not valid YAML: "
-        + String.valueOf(problem).replaceAll("\\s*\\R\\s*", " ").strip();
+    SyntaxError s = syntaxError(e);
+    return file + (s.line() > 0 ? " line " + s.line() : "") + ": not valid YAML: " + s.problem();
   }
 
   static String describe(Path file, JsonMappingException e) {

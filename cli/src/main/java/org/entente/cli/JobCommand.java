@@ -1,0 +1,139 @@
+package org.entente.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.entente.cli.client.FederationClient;
+import org.entente.cli.job.JobText;
+import org.entente.proto.v1.GetJobRequest;
+import org.entente.proto.v1.JobSpec;
+import org.entente.proto.v1.JobStatus;
+import org.entente.proto.v1.JobSummary;
+import org.entente.proto.v1.ShardResources;
+import org.entente.proto.v1.ShardStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code entente job}: one job, with where each shard is and why. */
+@Command(
+    name = "job",
+    mixinStandardHelpOptions = true,
+    description = "Show a job and its shards: state, node, attempt, retries and why.")
+public final class JobCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "JOB-ID", description = "As printed by submit or jobs.")
+  String jobId;
+
+  @Option(names = "--json", description = "Print JSON.")
+  boolean json;
+
+  @Mixin ClientOptions client;
+
+  @Override
+  public Integer call() {
+    JobStatus j;
+    try (FederationClient c = client.open()) {
+      j = c.jobs(s -> s.getJob(GetJobRequest.newBuilder().setJobId(jobId).build()));
+    }
+    var w = spec.commandLine().getOut();
+    if (json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("summary", JobText.json(j.getSummary()));
+      m.put("spec", JobText.json(j.getSpec()));
+      m.put("shards", j.getShardsList().stream().map(JobText::json).toList());
+      Output.json(w, m);
+      return ExitCodes.OK;
+    }
+    printSummary(w, j.getSummary(), j.getSpec(), System.currentTimeMillis());
+    List<List<String>> rows = new ArrayList<>();
+    for (ShardStatus s : j.getShardsList()) {
+      rows.add(
+          List.of(
+              Integer.toString(s.getIndex()),
+              s.getState(),
+              s.getNode().isEmpty() ? "-" : s.getNode(),
+              Integer.toString(s.getAttempt()),
+              Integer.toString(s.getRetries()),
+              s.getReason().isEmpty() ? "-" : s.getReason().replaceAll("\\s*\\R\\s*", " ")));
+    }
+    w.println();
+    Output.table(w, List.of("INDEX", "STATE", "NODE", "ATTEMPT", "RETRIES", "REASON"), rows);
+    return ExitCodes.OK;
+  }
+
+  private static void printSummary(PrintWriter w, JobSummary j, JobSpec s, long now) {
+    line(w, "job", j.getJobId());
+    line(w, "name", j.getName() + " (" + j.getKind() + ")");
+    line(w, "nation", j.getNation() + ", submitted by " + j.getSubmittedBy());
+    line(
+        w,
+        "submitted",
+        JobText.instant(j.getSubmittedAtUnixMs())
+            + " ("
+            + JobText.age(now, j.getSubmittedAtUnixMs())
+            + " ago)");
+    line(w, "state", j.getState());
+    if (j.getFinishedAtUnixMs() != 0) {
+      line(w, "finished", JobText.instant(j.getFinishedAtUnixMs()));
+    }
+    if (!j.getReason().isEmpty()) {
+      line(w, "reason", j.getReason());
+    }
+    line(
+        w,
+        "shards",
+        JobText.shards(j)
+            + (s.getGang() ? "; gang" : "")
+            + (s.getPlacement().getSpread() ? "; spread over nations" : ""));
+    line(w, "resources", resources(s.getResources()) + " per shard");
+    List<String> where = new ArrayList<>();
+    if (s.getPlacement().getJurisdictionsCount() > 0) {
+      where.add("in " + String.join(", ", s.getPlacement().getJurisdictionsList()));
+    }
+    if (!s.getPlacement().getGpuModel().isEmpty()) {
+      where.add("GPU model " + s.getPlacement().getGpuModel());
+    }
+    s.getPlacement().getLabelsMap().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(e -> where.add(e.getKey() + "=" + e.getValue()));
+    line(w, "placement", where.isEmpty() ? "any member nation" : String.join("; ", where));
+    line(
+        w,
+        "priority",
+        s.getPriority()
+            + "; retry limit "
+            + s.getRetryLimit()
+            + "; max runtime "
+            + (s.getMaxRuntimeMs() == 0
+                ? "coordinator default"
+                : JobText.duration(s.getMaxRuntimeMs())));
+    w.flush();
+  }
+
+  private static String resources(ShardResources r) {
+    String gpus =
+        r.getGpus() == 0
+            ? "no GPU"
+            : r.getGpus()
+                + (r.getGpus() == 1 ? " GPU" : " GPUs")
+                + (r.getGpuMemoryBytes() > 0
+                    ? " with " + Output.gib(r.getGpuMemoryBytes()) + " or more"
+                    : "");
+    return gpus
+        + ", "
+        + r.getCpus()
+        + (r.getCpus() == 1 ? " CPU" : " CPUs")
+        + (r.getMemoryBytes() > 0 ? ", " + Output.gib(r.getMemoryBytes()) + " memory" : "");
+  }
+
+  private static void line(PrintWriter w, String label, String value) {
+    w.printf("%-10s %s%n", label, value);
+  }
+}
