@@ -8,20 +8,31 @@ import io.grpc.stub.StreamObserver;
 import java.io.Closeable;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
+import org.entente.agent.shards.DevicePool;
+import org.entente.agent.shards.RunnerRegistry;
+import org.entente.agent.shards.ShardStats;
+import org.entente.agent.shards.ShardSupervisor;
 import org.entente.proto.v1.AgentGatewayGrpc;
 import org.entente.proto.v1.AgentMessage;
 import org.entente.proto.v1.CoordinatorMessage;
+import org.entente.proto.v1.Gpu;
 import org.entente.proto.v1.Heartbeat;
 import org.entente.proto.v1.NodeResources;
 import org.entente.proto.v1.Register;
+import org.entente.proto.v1.ShardReport;
 import org.entente.security.FederationTrust;
 import org.entente.security.Identity;
 import org.entente.security.Role;
@@ -32,12 +43,17 @@ import org.slf4j.LoggerFactory;
 /**
  * A node's membership in the federation: keeps one registered stream to some coordinator replica,
  * heartbeats on it, follows the commands sent down, and when the stream breaks moves to the next
- * replica in its list with exponential backoff. The scheduler is injected so that many agents can
- * share one (benchmarks). Thread-safe.
+ * replica in its list with exponential backoff. Runs the shards assigned to it through a {@link
+ * ShardSupervisor} and reports them up the stream; reports not yet acknowledged go again with the
+ * next registration. The scheduler is injected so that many agents can share one (benchmarks); each
+ * agent runs its shards on threads of its own. Thread-safe.
  */
 public final class NodeAgent implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
   private static final String VERSION = "0.1.0";
+
+  /** Room for shard reports in a Register; the rest follow it as separate reports. */
+  private static final int REGISTER_REPORT_BYTES = 512 << 10;
 
   /** Refusals that no other replica and no retry would change. */
   private static final Set<Status.Code> FATAL =
@@ -50,6 +66,9 @@ public final class NodeAgent implements Closeable {
   private final RandomGenerator random;
   private final ScheduledExecutorService scheduler;
   private final SslContext tls;
+  private final RunnerRegistry runners;
+  private final ExecutorService workers;
+  private volatile ShardSupervisor shards;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final AtomicInteger connects = new AtomicInteger();
   private volatile NodeResources resources;
@@ -63,13 +82,33 @@ public final class NodeAgent implements Closeable {
   private int nextAddress;
   private int failures;
 
+  /** An agent whose shards run the {@link RunnerRegistry#placeholders() placeholder} workload. */
   public NodeAgent(
       AgentSettings settings,
       ResourceProbe probe,
       Clock clock,
       RandomGenerator random,
       ScheduledExecutorService scheduler) {
+    this(settings, probe, clock, random, scheduler, RunnerRegistry.placeholders());
+  }
+
+  public NodeAgent(
+      AgentSettings settings,
+      ResourceProbe probe,
+      Clock clock,
+      RandomGenerator random,
+      ScheduledExecutorService scheduler,
+      RunnerRegistry runners) {
     this.settings = settings;
+    this.runners = runners;
+    AtomicInteger threads = new AtomicInteger();
+    this.workers =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "entente-shard-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     this.probe = probe;
     this.clock = clock;
     this.random = random;
@@ -86,6 +125,15 @@ public final class NodeAgent implements Closeable {
   /** Probes resources and starts connecting. */
   public void start() {
     resources = probe.probe();
+    shards =
+        new ShardSupervisor(
+            runners,
+            new DevicePool(resources.getGpusList().stream().map(Gpu::getIndex).toList()),
+            this::sendReport,
+            clock,
+            workers,
+            scheduler,
+            ShardSupervisor.Limits.DEFAULT);
     scheduler.execute(this::connect);
   }
 
@@ -128,6 +176,12 @@ public final class NodeAgent implements Closeable {
     this.onStopped = r;
   }
 
+  /** What this agent's shards have done so far (zeros before {@link #start()}). */
+  public ShardStats shardStats() {
+    ShardSupervisor s = shards;
+    return s == null ? new ShardStats(0, 0, 0, 0, 0) : s.stats();
+  }
+
   /** The status that ended the last stream. */
   public Status lastFailure() {
     return lastFailure;
@@ -140,7 +194,17 @@ public final class NodeAgent implements Closeable {
     String address = settings.coordinators().get(nextAddress % settings.coordinators().size());
     ManagedChannel channel = channels.computeIfAbsent(address, this::channel);
     connects.incrementAndGet();
-    current = new Stream(address, channel);
+    // Holding back new reports until the stream is current: each is then either in its Register or
+    // sent on it.
+    shards.withPendingReports(pending -> current = new Stream(address, channel, pending));
+  }
+
+  /** Sends a new report on the current stream; without one it waits for the next Register. */
+  private void sendReport(ShardReport r) {
+    Stream s = current;
+    if (s != null) {
+      s.send(AgentMessage.newBuilder().setShardReport(r).build());
+    }
   }
 
   private ManagedChannel channel(String address) {
@@ -201,25 +265,40 @@ public final class NodeAgent implements Closeable {
     private ScheduledFuture<?> heartbeats;
     private long sequence;
     private boolean ended;
+    private boolean halfClosed;
+    private final CountDownLatch over = new CountDownLatch(1);
 
-    Stream(String address, ManagedChannel channel) {
+    Stream(String address, ManagedChannel channel, List<ShardReport> pending) {
       this.address = address;
       this.up = AgentGatewayGrpc.newStub(channel).connect(this);
       Identity id = identity();
-      send(
-          AgentMessage.newBuilder()
-              .setRegister(
-                  Register.newBuilder()
-                      .setNation(id.nation())
-                      .setName(id.name())
-                      .setResources(resources)
-                      .setAgentVersion(VERSION)
-                      .setDraining(draining))
-              .build());
+      Register.Builder register =
+          Register.newBuilder()
+              .setNation(id.nation())
+              .setName(id.name())
+              .setResources(resources)
+              .setAgentVersion(VERSION)
+              .setDraining(draining);
+      // The coordinator's message size limit bounds a Register; what does not fit follows it.
+      List<ShardReport> overflow = new ArrayList<>();
+      int room = REGISTER_REPORT_BYTES;
+      for (ShardReport r : pending) {
+        int size = r.getSerializedSize() + 8;
+        if (overflow.isEmpty() && size <= room) {
+          register.addShards(r);
+          room -= size;
+        } else {
+          overflow.add(r);
+        }
+      }
+      send(AgentMessage.newBuilder().setRegister(register).build());
+      for (ShardReport r : overflow) {
+        send(AgentMessage.newBuilder().setShardReport(r).build());
+      }
     }
 
     private synchronized void send(AgentMessage m) {
-      if (!ended) {
+      if (!ended && !halfClosed) {
         up.onNext(m);
       }
     }
@@ -246,6 +325,7 @@ public final class NodeAgent implements Closeable {
           registered(this, m.getRegistered().getReplica());
         }
         case DRAIN -> {
+          // Running shards go on; the coordinator places no new ones here.
           draining = true;
           log.info(
               "{} draining: {} (by {})",
@@ -253,6 +333,9 @@ public final class NodeAgent implements Closeable {
               m.getDrain().getReason(),
               m.getDrain().getRequestedBy());
         }
+        case ASSIGN -> shards.assign(m.getAssign());
+        case CANCEL -> shards.cancel(m.getCancel());
+        case REPORT_ACK -> shards.acknowledge(m.getReportAck());
         default -> log.debug("ignoring unknown command {}", m.getBodyCase());
       }
     }
@@ -274,31 +357,62 @@ public final class NodeAgent implements Closeable {
           heartbeats.cancel(false);
         }
       }
+      over.countDown();
       streamEnded(this, status);
     }
 
-    synchronized void cancel() {
-      if (!ended) {
-        ended = true;
+    /**
+     * Half-closes the stream and waits up to {@code grace} for the coordinator to end it, then
+     * cancels it. Cancelling at once could overtake the last reports sent: HTTP/2 writes a reset
+     * before data still queued for the stream.
+     */
+    void close(Duration grace) throws InterruptedException {
+      synchronized (this) {
+        if (ended) {
+          return;
+        }
+        halfClosed = true;
         if (heartbeats != null) {
           heartbeats.cancel(false);
         }
-        up.onError(Status.CANCELLED.withDescription("agent stopping").asRuntimeException());
+        up.onCompleted();
+      }
+      over.await(grace.toMillis(), TimeUnit.MILLISECONDS);
+      synchronized (this) {
+        if (!ended) {
+          ended = true;
+          up.onError(Status.CANCELLED.withDescription("agent stopping").asRuntimeException());
+        }
       }
     }
   }
 
+  /**
+   * Stops every shard (their CANCELLED reports go out on the stream while it is still open), then
+   * closes the stream, waiting up to 2 s for the coordinator to end it, and the channels.
+   */
   @Override
   public void close() {
-    Stream s;
     synchronized (this) {
       closed = true;
+    }
+    ShardSupervisor sup = shards;
+    if (sup != null) {
+      sup.close();
+    }
+    workers.shutdownNow();
+    Stream s;
+    synchronized (this) {
       s = current;
       current = null;
       replica = null;
     }
-    if (s != null) {
-      s.cancel();
+    try {
+      if (s != null) {
+        s.close(Duration.ofSeconds(2));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     for (ManagedChannel ch : channels.values()) {
       ch.shutdownNow();

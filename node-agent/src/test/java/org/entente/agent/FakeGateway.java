@@ -65,6 +65,31 @@ final class FakeGateway implements AutoCloseable {
     }
   }
 
+  /** Sends {@code m} down every open stream. */
+  void sendAll(CoordinatorMessage m) {
+    for (StreamObserver<CoordinatorMessage> s : streams) {
+      synchronized (s) {
+        s.onNext(m);
+      }
+    }
+  }
+
+  /** Ends every open stream with UNAVAILABLE, as a replica that lost its connections would. */
+  void dropAll() {
+    for (StreamObserver<CoordinatorMessage> s : streams) {
+      streams.remove(s);
+      synchronized (s) {
+        s.onError(
+            io.grpc.Status.UNAVAILABLE.withDescription("dropped by test").asRuntimeException());
+      }
+    }
+  }
+
+  /** How many streams are open now. */
+  int openStreams() {
+    return streams.size();
+  }
+
   @Override
   public void close() throws InterruptedException {
     server.shutdownNow();
@@ -105,7 +130,12 @@ final class FakeGateway implements AutoCloseable {
 
         @Override
         public void onCompleted() {
-          streams.remove(out);
+          // Like the coordinator: an agent that half-closes has said all it will say.
+          if (streams.remove(out)) {
+            synchronized (out) {
+              out.onCompleted();
+            }
+          }
         }
       };
     }
