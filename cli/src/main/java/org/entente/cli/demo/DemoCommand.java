@@ -113,6 +113,26 @@ public final class DemoCommand implements Callable<Integer> {
     federation.writeIdentities(dir.resolve("identities"));
     awaitUp(federation);
     printFederation(federation);
+    try (FederationClient c =
+        new FederationClient(
+            federation.operator("DE"), federation.bundle(), federation.addresses(), 10_000)) {
+      DemoJob.run(c, out, 60_000);
+    } catch (io.grpc.StatusRuntimeException e) {
+      out.println("The demo job could not run: " + e.getStatus().getDescription());
+    }
+    String coordinators = String.join(",", federation.addresses());
+    Path identity = dir.resolve("identities").resolve("de-operator");
+    out.println();
+    out.println("Submit your own, as the DE operator:");
+    out.println(
+        "  ./entente submit deploy/examples/job-training.yaml --coordinator "
+            + coordinators
+            + " --identity "
+            + identity);
+    out.println("  ./entente jobs --coordinator " + coordinators + " --identity " + identity);
+    out.println();
+    out.println("Press Ctrl-C to stop.");
+    out.flush();
     stopped.await();
     return ExitCodes.OK;
   }
@@ -194,8 +214,6 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("In another terminal, look at it as the DE operator:");
     out.println("  ./entente nodes --coordinator " + coordinators + " --identity " + identity);
     out.println("  ./entente federation --coordinator " + coordinators + " --identity " + identity);
-    out.println();
-    out.println("Press Ctrl-C to stop.");
     out.flush();
   }
 
