@@ -277,6 +277,45 @@ class JobFlowTest {
     assertThat(agent.awaitAssignment(pending, 0).getAttempt()).isEqualTo(1);
   }
 
+  @Test
+  void quotaReclaim_preemptsTheBorrower_whoseShardIsRequeuedNotLost() throws Exception {
+    var oneGpuNode = new org.entente.coordinator.scheduler.ResourceVector(1, 16, 64L << 30);
+    var quotas =
+        java.util.Map.of(
+            "DE", org.entente.coordinator.scheduler.Quota.unlimited(oneGpuNode),
+            "FR", org.entente.coordinator.scheduler.Quota.unlimited(oneGpuNode));
+    JobFederation fed =
+        JobFederation.start(
+            f,
+            "reclaim",
+            s -> fast().apply(s).withScheduling(fast().apply(s).scheduling().withQuotas(quotas)));
+    var de = fed.node("DE", "gpu-1");
+    var fr = fed.node("FR", "gpu-1");
+    String mine =
+        fed.submit(
+            "FR",
+            spec("fr-own", 1, 1).toBuilder()
+                .setPlacement(PlacementRules.newBuilder().addJurisdictions("FR"))
+                .build());
+    fr.awaitAssignment(mine, 0);
+    // FR's second job borrows DE's idle GPU.
+    String borrowed = fed.submit("FR", spec("fr-borrow", 1, 1));
+    ShardAssignment onDe = de.awaitAssignment(borrowed, 0);
+    de.report(borrowed, 0, onDe.getAttempt(), ShardPhase.SHARD_PHASE_RUNNING, "");
+    awaitJob(fed, borrowed, "RUNNING");
+    // DE wants its GPU back.
+    String owner = fed.submit("DE", spec("de-own", 1, 1));
+    de.awaitAssignment(owner, 0);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> de.cancels().stream().anyMatch(c -> c.getJobId().equals(borrowed)));
+    JobStatus b = job(fed, borrowed);
+    assertThat(b.getShards(0).getState()).isIn("REQUEUED", "PENDING");
+    assertThat(b.getShards(0).getReason()).containsIgnoringCase("preempt");
+    assertThat(b.getShards(0).getRetries()).isZero();
+    assertThat(b.getSummary().getState()).isEqualTo("PENDING");
+  }
+
   private JobStatus awaitJobVia(JobFederation fed, String nation, String id, String state) {
     await()
         .atMost(Duration.ofSeconds(20))
