@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 import org.apache.curator.framework.CuratorFramework;
 import org.entente.proto.v1.AgentMessage;
+import org.entente.proto.v1.CoordinatorMessage;
 import org.entente.proto.v1.JobServiceGrpc;
 import org.entente.proto.v1.JobSpec;
 import org.entente.proto.v1.NodeResources;
@@ -81,6 +83,33 @@ final class JobFederation {
     a.register(nation, name, resources).awaitRegistered();
     a.startHeartbeats(CoordinatorFixture.HEARTBEAT);
     return a;
+  }
+
+  /**
+   * A node of {@code nation} connected to {@code replicaNation}'s replica (any replica serves any
+   * nation's nodes), with {@code onMessage} seeing every message that comes down, from the first.
+   */
+  RawAgent nodeVia(
+      String replicaNation,
+      String nation,
+      String name,
+      NodeResources resources,
+      BiConsumer<RawAgent, CoordinatorMessage> onMessage) {
+    RawAgent a = f.agent(replicas.get(replicaNation), f.node(nation, name));
+    a.onMessage(m -> onMessage.accept(a, m));
+    a.register(nation, name, resources).awaitRegistered();
+    a.startHeartbeats(CoordinatorFixture.HEARTBEAT);
+    return a;
+  }
+
+  /** The nation of a running replica. */
+  String nationOf(Coordinator c) {
+    return replicas.entrySet().stream()
+        .filter(e -> e.getValue() == c)
+        .map(Map.Entry::getKey)
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalArgumentException("not a running replica of this federation"));
   }
 
   /** Reconnects a node to a surviving replica, saying it still runs this attempt. */

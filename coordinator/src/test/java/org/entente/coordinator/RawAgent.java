@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.entente.proto.v1.AgentGatewayGrpc;
 import org.entente.proto.v1.AgentMessage;
 import org.entente.proto.v1.CoordinatorMessage;
@@ -36,6 +37,7 @@ final class RawAgent implements AutoCloseable {
 
   private final ClientCallStreamObserver<AgentMessage> up;
   private final List<CoordinatorMessage> received = new CopyOnWriteArrayList<>();
+  private final List<Consumer<CoordinatorMessage>> listeners = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Status> end = new CompletableFuture<>();
   private final AtomicLong sequence = new AtomicLong();
   private volatile long lastHeartbeatSentMs;
@@ -51,6 +53,7 @@ final class RawAgent implements AutoCloseable {
                       @Override
                       public void onNext(CoordinatorMessage m) {
                         received.add(m);
+                        listeners.forEach(l -> l.accept(m));
                       }
 
                       @Override
@@ -69,6 +72,15 @@ final class RawAgent implements AutoCloseable {
 
   static RawAgent open(ManagedChannel channel) {
     return new RawAgent(channel);
+  }
+
+  /**
+   * Calls {@code l} with every message that comes down from now on, on the stream's callback thread
+   * (one message at a time, in order), so a test agent can answer as a real one would.
+   */
+  RawAgent onMessage(Consumer<CoordinatorMessage> l) {
+    listeners.add(l);
+    return this;
   }
 
   /** Resources every test node offers unless told otherwise. */

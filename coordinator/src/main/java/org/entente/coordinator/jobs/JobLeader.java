@@ -488,7 +488,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     if (built.snapshot().pending().isEmpty()) {
       return;
     }
-    Decisions d = Scheduler.schedule(built.snapshot());
+    Decisions d = new Scheduler(settings.halfLife().toMillis()).decide(built.snapshot());
     JobLifecycle.Backoff backoff = backoff();
     for (Preempt p : d.preemptions()) {
       JobEntry e = table.get(p.victim().jobId());

@@ -58,7 +58,8 @@ public final class QuotaReport {
               .setBorrowed(JobProtos.amounts(above(used, q.nominal())))
               .setContributed(JobProtos.amounts(mine))
               .setWeight(weight)
-              .setDominantShare(dominantShare(new FairShareInput(decayed, weight), pool, halfLife))
+              .setDominantShare(
+                  dominantShare(new FairShareInput(decayed, weight), used, pool, halfLife))
               .setSource(configured != null ? "config" : "contributed");
       if (q.borrowingLimit() != null) {
         n.setBorrowingLimit(JobProtos.amounts(q.borrowingLimit()));
@@ -79,17 +80,19 @@ public final class QuotaReport {
   }
 
   /**
-   * Average decayed usage over the pool, per resource, the largest of them, divided by the weight:
-   * the figure the scheduler orders nations by.
+   * Per resource, average decayed usage plus usage now, over the pool; the largest of them, divided
+   * by the weight: the figure the scheduler orders nations by.
    */
-  static double dominantShare(FairShareInput f, ResourceVector pool, long halfLifeMs) {
+  static double dominantShare(
+      FairShareInput f, ResourceVector used, ResourceVector pool, long halfLifeMs) {
     double tau = UsageDecay.horizonSeconds(halfLifeMs);
     double[] u = f.decayedUsage();
     double share = 0;
     long[] cap = {pool.gpus(), pool.cpus(), pool.memoryBytes()};
+    long[] now = {used.gpus(), used.cpus(), used.memoryBytes()};
     for (int r = 0; r < 3; r++) {
       if (cap[r] > 0) {
-        share = Math.max(share, u[r] / tau / cap[r]);
+        share = Math.max(share, (u[r] / tau + now[r]) / cap[r]);
       }
     }
     return share / f.weight();

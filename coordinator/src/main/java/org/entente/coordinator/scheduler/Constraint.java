@@ -24,8 +24,9 @@ public interface Constraint {
   String name();
 
   /**
-   * True when the verdict depends only on the node's fixed attributes (nation, GPU model, GPU
-   * memory, labels, schedulable), so it holds for every node that shares them.
+   * True when, for a given request, the verdict depends only on the node's fixed attributes
+   * (nation, GPU model, GPU memory, labels, schedulable) and not on what is free on it, so it holds
+   * for every node that shares them.
    */
   boolean isStatic();
 

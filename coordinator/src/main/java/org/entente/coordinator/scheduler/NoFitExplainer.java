@@ -11,8 +11,18 @@ import java.util.List;
 final class NoFitExplainer {
   private final List<Constraint> constraints;
 
+  /** Index of {@link GpuCountConstraint} in {@link #constraints}, or -1. */
+  private final int freeResources;
+
   NoFitExplainer(List<Constraint> constraints) {
     this.constraints = List.copyOf(constraints);
+    int f = -1;
+    for (int i = 0; i < constraints.size(); i++) {
+      if (constraints.get(i) instanceof GpuCountConstraint) {
+        f = i;
+      }
+    }
+    this.freeResources = f;
   }
 
   String explain(ShardRequest request, NodeIndex index) {
@@ -29,6 +39,17 @@ final class NoFitExplainer {
         if (examples[c] == null) {
           examples[c] =
               constraints.get(c).rejects(request, pool.representative, ResourceVector.ZERO).get();
+        }
+        continue;
+      }
+      if (!pool.hasFree(request.demand().resources().gpus()) && freeResources >= 0) {
+        // No node here has the GPUs, so the free-resources constraint rejects them all; ask it
+        // for the words once instead of once per node.
+        counts[freeResources] += pool.members.size();
+        if (examples[freeResources] == null) {
+          NodeState n = pool.members.get(0);
+          examples[freeResources] =
+              constraints.get(freeResources).rejects(request, n.snapshot, n.free()).orElse(null);
         }
         continue;
       }
@@ -60,13 +81,12 @@ final class NoFitExplainer {
                 + " rejects "
                 + counts[c]
                 + (counts[c] == 1 ? " node" : " nodes")
-                + " (e.g. "
-                + examples[c]
-                + ")");
+                + (examples[c] == null ? "" : " (e.g. " + examples[c] + ")"));
       }
     }
     if (fits > 0) {
-      // Only reachable when a rule outside the constraints (quota, gang) stopped the shard.
+      // Not expected after a failed search; shown rather than hidden if index and constraints
+      // ever disagree.
       parts.add(fits + " would fit");
     }
     return why.append(": ").append(String.join("; ", parts)).toString();

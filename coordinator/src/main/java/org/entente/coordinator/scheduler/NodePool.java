@@ -48,6 +48,16 @@ final class NodePool {
     return levels.get(gpus);
   }
 
+  /** Whether any node here has at least {@code gpus} free (and nothing overcommitted). */
+  boolean hasFree(long gpus) {
+    for (int level = (int) Math.min(gpus, levels.size()); level < levels.size(); level++) {
+      if (!levels.get(level).isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   void add(NodeState n) {
     if (!representative.schedulable()
         || n.freeGpus < 0

@@ -21,6 +21,9 @@ final class NodeState {
   /** True while the node sits in its pool's free-GPU level; see {@link NodeIndex}. */
   boolean indexed;
 
+  /** The last {@link PreemptionPlanner} search that looked at this node. */
+  int searchMark;
+
   NodeState(int index, NodeSnapshot snapshot, long tieRank) {
     this.index = index;
     this.snapshot = snapshot;

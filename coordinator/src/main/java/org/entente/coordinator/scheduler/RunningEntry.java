@@ -9,12 +9,20 @@ final class RunningEntry {
   final RunningShard shard;
   final NodeState node;
   final int nation;
+
+  /** Position in the snapshot after sorting; the last tie-break, so that no two are equal. */
+  final int seq;
+
   boolean evicted;
 
-  RunningEntry(RunningShard shard, NodeState node, int nation) {
+  /** Set while a {@link PreemptionPlanner} plan under study holds this shard. */
+  int chosenMark;
+
+  RunningEntry(RunningShard shard, NodeState node, int nation, int seq) {
     this.shard = shard;
     this.node = node;
     this.nation = nation;
+    this.seq = seq;
   }
 
   /** Victim order: lowest priority first, then the newest, then by name for determinism. */
@@ -24,6 +32,10 @@ final class RunningEntry {
       return c;
     }
     c = Long.compare(b.shard.startOrder(), a.shard.startOrder());
-    return c != 0 ? c : a.shard.ref().compareTo(b.shard.ref());
+    if (c != 0) {
+      return c;
+    }
+    c = a.shard.ref().compareTo(b.shard.ref());
+    return c != 0 ? c : Integer.compare(a.seq, b.seq);
   }
 }

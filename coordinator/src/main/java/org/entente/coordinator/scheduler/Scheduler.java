@@ -50,12 +50,21 @@ import java.util.Objects;
  *
  * <h2>Example</h2>
  *
- * Nodes DE/a (8 GPUs, 2 free) and DE/b (8 free); FR nominal 0 with unlimited borrowing, DE nominal
- * 16. Pending: DE job d (1 GPU, priority 0), FR gang f of 8 × 1 GPU. Shares are equal (0), so DE
- * goes first by name: d takes DE/a (best fit: 1 of 8 GPUs free after, keeping DE/b whole). FR's
- * gang then borrows all 8 GPUs of DE/b, which the cohort can lend since DE leaves 9 unused. Had the
- * gang been 9 shards, none would be placed and all 9 would wait with "gang of 9: only 8 shards fit;
- * no node of 2 fits ...".
+ * Nodes DE/a (8 GPUs, 6 held by a DE shard) and DE/b (8 GPUs, all free); no quotas are given, so
+ * DE's nominal is the 16 GPUs it contributes and FR's is 0, both without limits. Pending: FR job f
+ * of one 1-GPU shard and DE gang g of 10 such shards, all priority 0.
+ *
+ * <ul>
+ *   <li>Pass 1. FR's share is 0 and DE's 6/16, so FR goes first: f takes DE/a, the tightest fit
+ *       ("placed on DE/a: best fit, 1 of 8 GPUs free after"), borrowing 1 of DE's 10 unused GPUs.
+ *       Then DE's gang: 9 shards fit (1 on DE/a, 8 on DE/b) and the 10th does not; f was placed in
+ *       this pass and is no candidate for preemption, so the 9 are rolled back and all 10 wait with
+ *       "gang of 10: only 9 shards fit; no node of 2 fits 1 GPU, ...".
+ *   <li>Pass 2, with f running. The gang's 10th shard fits nowhere, DE stays within its nominal
+ *       with it and FR borrows, so f is preempted ("FR borrows 1 GPU above its nominal 0 and DE
+ *       reclaims its quota for g/9 on DE/a") and the whole gang is placed. In pass 3 f waits: FR
+ *       would borrow again, which DE's usage leaves no room for, and FR has nothing to reclaim.
+ * </ul>
  */
 public final class Scheduler {
   /** Half-life assumed by {@link #schedule(Snapshot)} for the fair-share history. */

@@ -68,10 +68,11 @@ final class SchedulingPass {
       byNation.add(new ArrayList<>());
     }
     List<RunningShard> running = new ArrayList<>(snapshot.running());
+    int seq = 0;
     running.sort((a, b) -> a.ref().compareTo(b.ref()));
     for (RunningShard r : running) {
       NodeState node = nodes.byId(r.node());
-      RunningEntry e = new RunningEntry(r, node, quota.index(r.nation()));
+      RunningEntry e = new RunningEntry(r, node, quota.index(r.nation()), seq++);
       if (node != null) {
         node.running.add(e);
         nodes.adjust(node, r.resources(), -1);
@@ -140,7 +141,7 @@ final class SchedulingPass {
     Eligible el = eligible(job);
     Map<String, Integer> spread = spreads ? spreadCounts(job) : null;
     int cap = spreads ? ceilDiv(job.totalShards(), Math.max(1, el.nations)) : Integer.MAX_VALUE;
-    Tentative t = new Tentative(nodes, quota);
+    Tentative t = new Tentative(nodes, quota, preemption);
     for (int i = 0; i < job.shards().size(); i++) {
       ShardRef ref = new ShardRef(job.jobId(), job.shards().get(i));
       String why = placeShard(job, nation, ref, el, spread, cap, t);
@@ -236,6 +237,10 @@ final class SchedulingPass {
     return null;
   }
 
+  /**
+   * Pools that the static constraints admit, ignoring spread: the probe request carries no spread
+   * counts, and {@link #spreadFit} applies them per shard.
+   */
   private Eligible eligible(PendingJob job) {
     ShardDemand d = job.demand();
     EligibilityKey key =

@@ -11,9 +11,10 @@ public final class SpreadConstraint implements Constraint {
     return "spread";
   }
 
+  /** The request carries the per-nation counts, so the node's nation decides. */
   @Override
   public boolean isStatic() {
-    return false;
+    return true;
   }
 
   @Override

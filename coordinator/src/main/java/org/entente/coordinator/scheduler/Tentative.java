@@ -17,11 +17,13 @@ final class Tentative {
 
   private final NodeIndex nodes;
   private final CohortQuota quota;
+  private final PreemptionPlanner planner;
   private final List<Object> steps = new ArrayList<>();
 
-  Tentative(NodeIndex nodes, CohortQuota quota) {
+  Tentative(NodeIndex nodes, CohortQuota quota, PreemptionPlanner planner) {
     this.nodes = nodes;
     this.quota = quota;
+    this.planner = planner;
   }
 
   /**
@@ -41,6 +43,7 @@ final class Tentative {
   /** Frees what {@code entry} holds on its node and in its nation's quota. */
   void evict(RunningEntry entry, Preempt preempt) {
     entry.evicted = true;
+    planner.evicted(entry);
     if (entry.node != null) {
       nodes.adjust(entry.node, entry.shard.resources(), +1);
     }
@@ -71,6 +74,7 @@ final class Tentative {
         }
       } else if (s instanceof Evict e) {
         e.entry.evicted = false;
+        planner.restored(e.entry);
         if (e.entry.node != null) {
           nodes.adjust(e.entry.node, e.entry.shard.resources(), -1);
         }

@@ -108,7 +108,8 @@ class ConstraintTest {
   @Test
   void all_staticOnesFirst_eachNamedOnce() {
     assertThat(Constraint.ALL).extracting(Constraint::name).doesNotHaveDuplicates();
-    assertThat(Constraint.ALL.subList(0, 5)).allMatch(Constraint::isStatic);
-    assertThat(Constraint.ALL.subList(5, 7)).noneMatch(Constraint::isStatic);
+    assertThat(Constraint.ALL.subList(0, 6)).allMatch(Constraint::isStatic);
+    assertThat(Constraint.ALL.get(6)).isInstanceOf(GpuCountConstraint.class);
+    assertThat(Constraint.ALL.get(6).isStatic()).isFalse();
   }
 }

@@ -21,7 +21,7 @@ class DeterminismTest {
   private static final List<String> NATIONS = List.of("DE", "FR", "JP");
 
   /** A busy mixed federation: gangs, spread, jurisdictions, labels, quotas, running shards. */
-  private static Snapshot mixed(long seed) {
+  static Snapshot mixed(long seed) {
     SplittableRandom rnd = new SplittableRandom(7);
     List<NodeSnapshot> nodes = new ArrayList<>();
     for (int i = 0; i < 40; i++) {

@@ -258,6 +258,47 @@ class SchedulerPlacementTest {
     assertThat(Set.copyOf(d.pending().values())).hasSize(1);
   }
 
+  /** The worked example in {@link Scheduler}'s Javadoc, pass by pass. */
+  @Test
+  void schedule_javadocExample_asDocumented() {
+    SnapshotFixture f =
+        new SnapshotFixture()
+            .node("DE", "a", 8)
+            .node("DE", "b", 8)
+            .running("held", "DE", 0, false, 6, "DE/a")
+            .job("f", "FR", 0, 1, 1)
+            .gang("g", "DE", 0, 10, 1);
+    Decisions first = f.schedule();
+    assertThat(first.placements())
+        .containsExactly(
+            new Place(
+                new ShardRef("f", 0),
+                new NodeId("DE", "a"),
+                "placed on DE/a: best fit, 1 of 8 GPUs free after"));
+    assertThat(first.pending()).hasSize(10);
+    assertThat(first.pending().get(new ShardRef("g", 0)))
+        .startsWith(
+            "gang of 10: only 9 shards fit; no node of 2 fits 1 GPU, 1 CPU, 1 GiB of memory");
+
+    Decisions second = f.apply(first).schedule();
+    assertThat(second.preemptions())
+        .containsExactly(
+            new Preempt(
+                new ShardRef("f", 0),
+                new ShardRef("g", 9),
+                "preempted: FR borrows 1 GPU above its nominal 0 and DE reclaims its quota for g/9"
+                    + " on DE/a"));
+    assertThat(second.placements()).hasSize(10);
+    assertThat(second.pending()).isEmpty();
+
+    Decisions third = f.apply(second).schedule();
+    assertThat(third.placements()).isEmpty();
+    assertThat(third.preemptions()).isEmpty();
+    assertThat(third.pending().get(new ShardRef("f", 0)))
+        .startsWith(
+            "quota: FR would borrow 1 GPU above its nominal 0, but the cohort can lend only 0");
+  }
+
   @Test
   void schedule_olderJobFirstWithinPriority_higherPriorityBeforeOlder() {
     Decisions d =

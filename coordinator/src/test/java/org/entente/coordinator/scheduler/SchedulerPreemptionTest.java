@@ -45,6 +45,22 @@ class SchedulerPreemptionTest {
   }
 
   @Test
+  void schedule_reclaim_victimLargerThanWhatIsBorrowed_spared() {
+    // FR borrows 2 above its nominal 6, but each of its shards holds 4: taking one would leave
+    // FR at 4, below nominal.
+    Decisions d =
+        new SnapshotFixture()
+            .node("DE", "a", 8)
+            .quota("DE", gpuQuota(8, null, null))
+            .quota("FR", gpuQuota(6, null, null))
+            .running("f", "FR", 0, false, 4, "DE/a", "DE/a")
+            .job("d", "DE", 0, 1, 2)
+            .schedule();
+    assertThat(d.preemptions()).isEmpty();
+    assertThat(d.pending()).containsOnlyKeys(new ShardRef("d", 0));
+  }
+
+  @Test
   void schedule_reclaim_takesWhatIsBorrowedDownToNominal() {
     Decisions d = borrowedByFr(6).job("d", "DE", 0, 1, 2).schedule();
     assertThat(d.preemptions()).hasSize(2);
@@ -164,6 +180,21 @@ class SchedulerPreemptionTest {
     assertThat(d.preemptions()).anyMatch(p -> p.reason().endsWith("(whole gang g)"));
     // The sibling's node is free again, so a later job uses it in the same pass.
     assertThat(d.placements()).extracting(p -> p.shard().jobId()).containsExactly("high", "next");
+  }
+
+  @Test
+  void schedule_gangSiblingOnAnotherNode_doesNotMakeRoomHere() {
+    // Preempting the gang frees 2 GPUs on each node; the job needs 4 on one.
+    Decisions d =
+        new SnapshotFixture()
+            .node("DE", "a", 4)
+            .node("DE", "b", 4)
+            .running("g", "DE", 1, true, 2, "DE/a", "DE/b")
+            .running("keep", "DE", 9, false, 2, "DE/a", "DE/b")
+            .job("high", "DE", 5, 1, 4)
+            .schedule();
+    assertThat(d.preemptions()).isEmpty();
+    assertThat(d.placements()).isEmpty();
   }
 
   @Test

@@ -160,6 +160,7 @@ final class SnapshotFixture {
       requeued.computeIfAbsent(p.victim().jobId(), k -> new ArrayList<>()).add(p.victim().index());
     }
     requeued.forEach(this::requeue);
+    Map<String, List<Integer>> started = new LinkedHashMap<>();
     for (Place p : d.placements()) {
       PendingJob j = pending.get(p.shard().jobId());
       running.add(
@@ -171,14 +172,19 @@ final class SnapshotFixture {
               j.demand().resources(),
               p.node(),
               startOrder++));
-      List<Integer> left = new ArrayList<>(j.shards());
-      left.remove(Integer.valueOf(p.shard().index()));
-      if (left.isEmpty()) {
-        pending.remove(j.jobId());
-      } else {
-        pending.put(j.jobId(), with(j, left));
-      }
+      started.computeIfAbsent(j.jobId(), k -> new ArrayList<>()).add(p.shard().index());
     }
+    started.forEach(
+        (jobId, indexes) -> {
+          PendingJob j = pending.get(jobId);
+          List<Integer> left = new ArrayList<>(j.shards());
+          left.removeAll(indexes);
+          if (left.isEmpty()) {
+            pending.remove(jobId);
+          } else {
+            pending.put(jobId, with(j, left));
+          }
+        });
     return this;
   }
 
