@@ -260,11 +260,6 @@ public final class Coordinator implements Closeable {
     }
     closeQuietly(election);
     closeQuietly(roster);
-    closeQuietly(jobLeader);
-    closeQuietly(dispatcher);
-    if (leaderLink != null) {
-      leaderLink.close();
-    }
     if (server != null) {
       server.shutdown();
     }
@@ -278,6 +273,12 @@ public final class Coordinator implements Closeable {
         Thread.currentThread().interrupt();
         server.shutdownNow();
       }
+    }
+    // Calls still in flight may forward to the leader until the server has terminated.
+    closeQuietly(jobLeader);
+    closeQuietly(dispatcher);
+    if (leaderLink != null) {
+      leaderLink.close();
     }
     closeQuietly(peers);
     closeQuietly(revocations);

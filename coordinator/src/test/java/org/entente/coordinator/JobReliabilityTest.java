@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -110,14 +111,8 @@ class JobReliabilityTest {
         .atMost(Duration.ofSeconds(20))
         .alias("a third of the burst acknowledged")
         .until(() -> burst.acked.size() >= requests.size() / 3);
-    long t0 = System.nanoTime();
     burst.stopping = leaderNation;
     fed.stop(leader);
-    System.out.println(
-        "DIAG stop took ms "
-            + (System.nanoTime() - t0) / 1_000_000
-            + " acked at kill "
-            + burst.acked.size());
     burst.killed = true;
     burst.awaitDone(Duration.ofSeconds(40));
     assertThat(fed.awaitNewLeader(leader)).isNotSameAs(leader);
@@ -131,29 +126,6 @@ class JobReliabilityTest {
     assertAttemptsPlacedOnce(log, fleet, stored);
 
     Map<String, Long> usage = usageByNation(stored);
-    System.out.println(
-        "DIAG burst retries="
-            + burst.retries
-            + " dups="
-            + burst.duplicates
-            + " afterKill="
-            + burst.ackedAfterKill
-            + " usage="
-            + usage
-            + " holds="
-            + log.holds(stored).size()
-            + " versions="
-            + log.shards.values().stream().mapToInt(List::size).sum()
-            + " given="
-            + fleet.given.size()
-            + " peaks="
-            + log.peaks(stored, h -> stored.get(h.jobId()).job().nation()).entrySet().stream()
-                .map(e -> e.getKey() + ":" + e.getValue().amount() + "@" + e.getValue().zxid())
-                .toList()
-            + " nodepeaks="
-            + log.peaks(stored, Hold::node).entrySet().stream()
-                .map(e -> e.getKey() + ":" + e.getValue().amount())
-                .toList());
     long deLimit = 50;
     assertThat(usage.get("DE")).as("DE's CPUs held at the end").isEqualTo(deLimit);
     assertThat(
@@ -225,27 +197,6 @@ class JobReliabilityTest {
 
     Map<String, Long> usage = usageByNation(stored);
     Map<String, Long> byAgents = fleet.usageByNation();
-    System.out.println(
-        "DIAG race retries="
-            + burst.retries
-            + " dups="
-            + burst.duplicates
-            + " usage="
-            + usage
-            + " holds="
-            + log.holds(stored).size()
-            + " versions="
-            + log.shards.values().stream().mapToInt(List::size).sum()
-            + " given="
-            + fleet.given.size()
-            + " peaks="
-            + log.peaks(stored, h -> stored.get(h.jobId()).job().nation()).entrySet().stream()
-                .map(e -> e.getKey() + ":" + e.getValue().amount())
-                .toList()
-            + " nodepeaks="
-            + log.peaks(stored, Hold::node).entrySet().stream()
-                .map(e -> e.getKey() + ":" + e.getValue().amount())
-                .toList());
     assertThat(usage).as("CPUs held per ZooKeeper = CPUs the agents hold").isEqualTo(byAgents);
     Map<String, Peak> peaks = log.peaks(stored, h -> stored.get(h.jobId()).job().nation());
     for (String nation : NATIONS) {
@@ -300,8 +251,7 @@ class JobReliabilityTest {
   /** A job named after its nation and index; {@code short} ones succeed as soon as they start. */
   private static JobSpec spec(String nation, int i, boolean isShort, int shards, int cpus) {
     return JobSpec.newBuilder()
-        .setName(
-            nation.toLowerCase(java.util.Locale.ROOT) + "-" + i + (isShort ? "-short" : "-long"))
+        .setName(nation.toLowerCase(Locale.ROOT) + "-" + i + (isShort ? "-short" : "-long"))
         .setKind("training")
         .setShards(shards)
         .setRetryLimit(3)
@@ -687,7 +637,7 @@ class JobReliabilityTest {
                   a.getJobId(),
                   a.getShard(),
                   a.getAttempt(),
-                  a.getJobName().substring(0, 2).toUpperCase(java.util.Locale.ROOT),
+                  a.getJobName().substring(0, 2).toUpperCase(Locale.ROOT),
                   a.getResources().getCpus());
           given.add(r);
           agent.report(

@@ -133,13 +133,21 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
 
   @Override
   public void onLeading(Fence f) {
-    loop.execute(() -> takeOver(f));
+    try {
+      loop.execute(() -> takeOver(f));
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // shutting down: another replica will lead
+    }
   }
 
   @Override
   public void onNotLeading(String why) {
     fence = null;
-    loop.execute(() -> stepDown("not leading: " + why));
+    try {
+      loop.execute(() -> stepDown("not leading: " + why));
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      failQueued(notLeading());
+    }
   }
 
   /** Whether this replica has loaded the jobs and decides now. */
@@ -189,11 +197,15 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   /** Asks for a scheduling pass soon (membership changed, work arrived). */
   public void nudge() {
     if (fence != null && passQueued.compareAndSet(false, true)) {
-      loop.execute(
-          () -> {
-            passQueued.set(false);
-            pass();
-          });
+      try {
+        loop.execute(
+            () -> {
+              passQueued.set(false);
+              pass();
+            });
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        passQueued.set(false);
+      }
     }
   }
 
@@ -296,6 +308,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       onFenced.run();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      failAll(waiting, new UnavailableException("coordinator replica shutting down; retry"));
     } catch (Exception e) {
       // A failed transaction wrote nothing, but memory already moved ahead, and after a lost
       // connection the outcome is unknown: read the truth back before deciding again.

@@ -108,7 +108,12 @@ public final class LeaderLink implements AutoCloseable {
           new UnavailableException("no leader is elected right now; retry in a few seconds"));
     }
     String address = leader.substring(at + 1);
-    return CompletableFuture.supplyAsync(() -> call.apply(address), forwarding);
+    try {
+      return CompletableFuture.supplyAsync(() -> call.apply(address), forwarding);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException("this replica is shutting down; try another replica"));
+    }
   }
 
   @Override

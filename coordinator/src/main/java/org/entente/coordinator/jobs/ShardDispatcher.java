@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -152,29 +153,33 @@ public final class ShardDispatcher implements Closeable {
       u.inFlight = true;
       batch = new ArrayList<>(u.reports.values());
     }
-    leader
-        .report(s.key(), batch)
-        .whenComplete(
-            (settled, err) -> {
-              synchronized (u) {
-                u.inFlight = false;
-                if (err == null) {
-                  for (int i = 0; i < batch.size(); i++) {
-                    if (i < settled.size() && settled.get(i)) {
-                      ShardReport r = batch.get(i);
-                      u.reports.remove(
-                          key(r.getJobId(), r.getShard(), r.getAttempt()) + "#" + r.getPhase());
-                      s.send(ack(r));
-                    }
-                  }
+    CompletableFuture<List<Boolean>> sent;
+    try {
+      sent = leader.report(s.key(), batch);
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    sent.whenComplete(
+        (settled, err) -> {
+          synchronized (u) {
+            u.inFlight = false;
+            if (err == null) {
+              for (int i = 0; i < batch.size(); i++) {
+                if (i < settled.size() && settled.get(i)) {
+                  ShardReport r = batch.get(i);
+                  u.reports.remove(
+                      key(r.getJobId(), r.getShard(), r.getAttempt()) + "#" + r.getPhase());
+                  s.send(ack(r));
                 }
               }
-              if (err != null) {
-                log.debug("reports of {} not settled yet: {}", s.key(), err.toString());
-              } else if (!u.reports.isEmpty()) {
-                flush(s);
-              }
-            });
+            }
+          }
+          if (err != null) {
+            log.debug("reports of {} not settled yet: {}", s.key(), err.toString());
+          } else if (!u.reports.isEmpty()) {
+            flush(s);
+          }
+        });
   }
 
   private void retryAll() {
