@@ -120,6 +120,11 @@ final class LoopbackFederation implements AutoCloseable {
    * without one, to some other).
    */
   void connectAgents(int perNation, NodeResources resources) throws Exception {
+    connectAgents(perNation, resources, "cpu");
+  }
+
+  /** Like {@link #connectAgents(int, NodeResources)}, naming nodes {@code prefix-NNN}. */
+  void connectAgents(int perNation, NodeResources resources, String prefix) throws Exception {
     FederationTrust trust = new FederationTrust(pki.bundle());
     List<String> entries = entries();
     for (String n : NATIONS) {
@@ -128,7 +133,7 @@ final class LoopbackFederation implements AutoCloseable {
       String address = to.address();
       int colon = address.lastIndexOf(':');
       for (int i = 1; i <= perNation; i++) {
-        Identity id = new Identity(n, Role.NODE, String.format("cpu-%03d", i));
+        Identity id = new Identity(n, Role.NODE, String.format("%s-%03d", prefix, i));
         ManagedChannel ch =
             NettyChannelBuilder.forAddress(
                     address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))

@@ -21,8 +21,8 @@ import org.entente.coordinator.zk.ZkPaths;
 /**
  * Times when shard 0 of each job becomes PLACED in ZooKeeper, from a persistent recursive watch on
  * {@code /jobs} held by a Curator client of its own (closing it drops the watch, so it costs
- * nothing outside the latency runs). The time recorded is the arrival of the data-change event; the
- * state is confirmed by reading the znode. Thread-safe.
+ * nothing outside the latency runs). The time recorded is the arrival of the create or data-change
+ * event; the state is confirmed by reading the znode. Thread-safe.
  */
 final class PlacementWatch implements AutoCloseable {
   private static final Pattern SHARD0 = Pattern.compile("/jobs/(j[0-9]+-[0-9]+)/shards/0$");
@@ -57,7 +57,10 @@ final class PlacementWatch implements AutoCloseable {
 
   private void event(WatchedEvent e) {
     long at = System.nanoTime();
-    if (e.getType() != Watcher.Event.EventType.NodeDataChanged || e.getPath() == null) {
+    // A job the leader placed in the pass that accepted it is created already PLACED.
+    if ((e.getType() != Watcher.Event.EventType.NodeDataChanged
+            && e.getType() != Watcher.Event.EventType.NodeCreated)
+        || e.getPath() == null) {
       return;
     }
     Matcher m = SHARD0.matcher(e.getPath());

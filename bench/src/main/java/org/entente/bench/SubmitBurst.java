@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.entente.proto.v1.JobSpec;
+import org.entente.proto.v1.PlacementRules;
 import org.entente.proto.v1.ShardResources;
 import org.entente.proto.v1.SubmitJobRequest;
 
@@ -49,6 +50,22 @@ record SubmitBurst(
   static SubmitBurst run(
       LoopbackFederation fed, String prefix, int jobs, int submitters, String leader)
       throws Exception {
+    return run(fed, prefix, jobs, submitters, leader, Map.of(), true);
+  }
+
+  /**
+   * Submits {@code jobs} jobs needing {@code labels}; with {@code awaitPlaced} false it returns
+   * once all are acknowledged (for a backlog no node can take yet).
+   */
+  static SubmitBurst run(
+      LoopbackFederation fed,
+      String prefix,
+      int jobs,
+      int submitters,
+      String leader,
+      Map<String, String> labels,
+      boolean awaitPlaced)
+      throws Exception {
     double placed0 = fed.shardsPlaced();
     int assigned0 = fed.assignmentsReceived();
     AtomicInteger next = new AtomicInteger();
@@ -75,7 +92,7 @@ record SubmitBurst(
               return;
             }
             for (int i; (i = next.getAndIncrement()) < jobs; ) {
-              SubmitJobRequest req = request(prefix + "-" + i, operator);
+              SubmitJobRequest req = request(prefix + "-" + i, operator, labels);
               for (int attempt = 1; ; attempt++) {
                 try {
                   client.jobs(s -> s.submitJob(req));
@@ -109,6 +126,11 @@ record SubmitBurst(
     long deadline = t0 + TimeUnit.MINUTES.toNanos(10);
     while (placedAt == 0 || assignedAt == 0) {
       long now = System.nanoTime();
+      if (!awaitPlaced && acked.sum() + failed.sum() >= jobs) {
+        placedAt = now;
+        assignedAt = now;
+        break;
+      }
       if (placedAt == 0 && fed.shardsPlaced() - placed0 >= jobs) {
         placedAt = now;
       }
@@ -151,13 +173,18 @@ record SubmitBurst(
   }
 
   static SubmitJobRequest request(String name, String nation) {
+    return request(name, nation, Map.of());
+  }
+
+  static SubmitJobRequest request(String name, String nation, Map<String, String> labels) {
     return SubmitJobRequest.newBuilder()
         .setSpec(
             JobSpec.newBuilder()
                 .setName(name)
                 .setKind("training")
                 .setShards(1)
-                .setResources(ShardResources.newBuilder().setCpus(1).setGpus(0)))
+                .setResources(ShardResources.newBuilder().setCpus(1).setGpus(0))
+                .setPlacement(PlacementRules.newBuilder().putAllLabels(labels)))
         .setNation(nation)
         .setRequestId(name)
         .build();

@@ -16,6 +16,12 @@ final class JobEntry {
   final ShardRecord[] shards;
   final int[] shardVersions;
 
+  /**
+   * Accepted in this pass and not yet written: changes go to memory only, and the job is created
+   * with its latest records (already placed, when the scheduler placed it) in one transaction.
+   */
+  boolean unwritten;
+
   JobEntry(JobRecord job, int jobVersion, ShardRecord[] shards, int[] shardVersions) {
     this.job = job;
     this.jobVersion = jobVersion;
