@@ -19,7 +19,6 @@ import org.entente.proto.v1.Register;
 import org.entente.proto.v1.ShardPhase;
 import org.entente.proto.v1.ShardReport;
 import org.entente.proto.v1.SubmitJobRequest;
-import org.entente.security.Role;
 
 /**
  * Three replicas (DE, FR, JP) on a chroot of their own, with helpers to submit jobs and connect raw
@@ -144,22 +143,27 @@ final class JobFederation {
     f.stop(c);
   }
 
+  /** Waits until a replica other than {@code old} leads, and returns it. */
   Coordinator awaitNewLeader(Coordinator old) {
     await()
         .atMost(Duration.ofSeconds(20))
-        .until(() -> replicas.values().stream().anyMatch(Coordinator::isLeader));
-    return leader();
+        .until(() -> replicas.values().stream().anyMatch(c -> c != old && c.isLeader()));
+    return replicas.values().stream()
+        .filter(c -> c != old && c.isLeader())
+        .findFirst()
+        .orElseThrow();
   }
 
+  /** A nation whose replica is not {@code old}. */
   String anyOtherNation(Coordinator old) {
-    return replicas.keySet().iterator().next();
+    return replicas.entrySet().stream()
+        .filter(e -> e.getValue() != old)
+        .map(Map.Entry::getKey)
+        .findFirst()
+        .orElseThrow();
   }
 
   CuratorFramework zk() throws InterruptedException {
     return f.zk(chroot);
-  }
-
-  Role role() {
-    return Role.OPERATOR;
   }
 }

@@ -64,7 +64,7 @@ public final class ReplicaApiService extends ReplicaServiceGrpc.ReplicaServiceIm
           LeaderLink.Local l = leaderHere();
           NodeKey node;
           try {
-            node = parseNode(req.getNode());
+            node = NodeKey.parse(req.getNode());
           } catch (RuntimeException e) {
             throw new InvalidRequestException("node", "expected NATION/name");
           }
@@ -72,13 +72,6 @@ public final class ReplicaApiService extends ReplicaServiceGrpc.ReplicaServiceIm
               .thenApply(
                   settled -> ForwardReportsResponse.newBuilder().addAllSettled(settled).build());
         });
-  }
-
-  private static NodeKey parseNode(String node) {
-    int slash = node.indexOf('/');
-    return new NodeKey(
-        org.entente.security.Names.requireNation(node.substring(0, slash)),
-        org.entente.security.Names.requireName(node.substring(slash + 1)));
   }
 
   @Override

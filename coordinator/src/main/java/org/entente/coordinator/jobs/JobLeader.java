@@ -634,9 +634,4 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     loop.shutdownNow();
     failQueued(new UnavailableException("coordinator replica shutting down"));
   }
-
-  /** For tests: the job ids this leader holds in memory, if it leads. */
-  Set<String> loadedJobIds() throws Exception {
-    return loop.submit(() -> table == null ? Set.<String>of() : Set.copyOf(table.keySet())).get();
-  }
 }

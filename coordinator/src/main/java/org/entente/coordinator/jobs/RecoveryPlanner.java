@@ -44,7 +44,7 @@ final class RecoveryPlanner {
         if (!s.state().holdsNode()) {
           continue;
         }
-        NodeKey node = parse(s.node());
+        NodeKey node = NodeKey.parse(s.node());
         seen.add(node);
         NodeRecord r = live.get(node);
         boolean gone = r == null || r.state() == NodeState.LOST;
@@ -96,10 +96,5 @@ final class RecoveryPlanner {
     }
     goneSince.keySet().retainAll(seen);
     return out;
-  }
-
-  static NodeKey parse(String node) {
-    int slash = node.indexOf('/');
-    return new NodeKey(node.substring(0, slash), node.substring(slash + 1));
   }
 }

@@ -17,6 +17,7 @@ import org.entente.coordinator.membership.AgentSession;
 import org.entente.coordinator.membership.MembershipKeeper;
 import org.entente.coordinator.model.JobRecord;
 import org.entente.coordinator.model.JobSpec;
+import org.entente.coordinator.model.NodeKey;
 import org.entente.coordinator.model.ShardRecord;
 import org.entente.coordinator.model.ShardState;
 import org.entente.proto.v1.CancelShard;
@@ -227,7 +228,7 @@ public final class ShardDispatcher implements Closeable {
     if (node == null || node.isEmpty()) {
       return null;
     }
-    return keeper.session(RecoveryPlanner.parse(node));
+    return keeper.session(NodeKey.parse(node));
   }
 
   private void assign(AgentSession s, String jobId, ShardRecord shard) {

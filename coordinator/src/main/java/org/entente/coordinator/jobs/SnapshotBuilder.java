@@ -125,7 +125,7 @@ final class SnapshotBuilder {
   }
 
   static NodeId nodeId(String node) {
-    int slash = node.indexOf('/');
-    return new NodeId(node.substring(0, slash), node.substring(slash + 1));
+    NodeKey key = NodeKey.parse(node);
+    return new NodeId(key.nation(), key.name());
   }
 }
