@@ -1,0 +1,38 @@
+package org.entente.agent.shards;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.entente.proto.v1.Artifact;
+import org.entente.proto.v1.ShardOutput;
+
+/**
+ * What the coordinators do for a running shard: hand it verified artifacts, store its outputs, and
+ * average its parameters with the other shards of its job. Implemented by the agent over its mTLS
+ * channel to the replica it is connected to. Thread-safe.
+ */
+public interface ShardServices {
+  /**
+   * A local, read-only copy of {@code artifact} whose SHA-256 matches the declared one. Nothing is
+   * returned for content that does not match: the caller never sees unverified bytes.
+   *
+   * @throws ArtifactException naming the artifact and what is wrong (digest mismatch, not found,
+   *     unreadable, unsupported scheme)
+   * @throws InterruptedException if the attempt is stopped while fetching
+   */
+  Path fetch(Artifact artifact) throws ArtifactException, InterruptedException;
+
+  /**
+   * Stores {@code file} in the coordinators' content-addressed store.
+   *
+   * @return its digest and size ({@code rows} left 0 for the caller to fill in)
+   */
+  ShardOutput upload(Path file) throws IOException, InterruptedException;
+
+  /**
+   * Sends this shard's parameters at the end of a round and waits for the round's average.
+   *
+   * @throws IOException if the round cannot be completed (no quorum, coordinator unreachable after
+   *     retries, a refused update), with a message a person can act on
+   */
+  RoundResult exchange(RoundUpdate update) throws IOException, InterruptedException;
+}
