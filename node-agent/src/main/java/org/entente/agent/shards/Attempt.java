@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.entente.proto.v1.ShardAssignment;
+import org.entente.proto.v1.ShardOutput;
 import org.entente.proto.v1.ShardPhase;
 import org.entente.proto.v1.ShardReport;
 
@@ -28,6 +29,7 @@ final class Attempt implements ShardContext {
   private final CountDownLatch stopSignal = new CountDownLatch(1);
   private volatile Stop stop;
   private volatile List<Integer> devices = List.of();
+  private volatile ShardOutput output;
   private Thread worker;
 
   boolean ended;
@@ -91,5 +93,15 @@ final class Attempt implements ShardContext {
   @Override
   public List<Integer> devices() {
     return devices;
+  }
+
+  @Override
+  public void recordOutput(ShardOutput out) {
+    output = java.util.Objects.requireNonNull(out, "output");
+  }
+
+  /** The recorded output, or null. */
+  ShardOutput output() {
+    return output;
   }
 }

@@ -2,10 +2,11 @@ package org.entente.agent.shards;
 
 import java.time.Duration;
 import java.util.List;
+import org.entente.proto.v1.ShardOutput;
 
 /**
  * What a {@link ShardRunner} may ask of the agent while it runs one attempt: whether it has been
- * told to stop, and which of the node's GPUs it holds. Thread-safe.
+ * told to stop, and which of the node's GPUs it holds, and what it produced. Thread-safe.
  */
 public interface ShardContext {
   /** Whether the attempt was told to stop (cancelled, superseded, out of time, agent stopping). */
@@ -21,4 +22,10 @@ public interface ShardContext {
 
   /** Indices of the node's GPUs allocated to this attempt (empty when it asked for none). */
   List<Integer> devices();
+
+  /**
+   * Records what the attempt produced (already uploaded with {@link ShardServices#upload}); it goes
+   * with the SUCCEEDED report. The last call wins.
+   */
+  void recordOutput(ShardOutput output);
 }

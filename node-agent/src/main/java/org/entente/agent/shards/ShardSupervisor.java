@@ -363,7 +363,11 @@ public final class ShardSupervisor implements AutoCloseable {
       default -> cancelled++;
     }
     log.info("shard {} ended {}: {}", at.name(), end.phase(), end.message());
-    record(report(at.assignment, end.phase(), end.message()));
+    ShardReport r = report(at.assignment, end.phase(), end.message());
+    if (end.phase() == ShardPhase.SHARD_PHASE_SUCCEEDED && at.output() != null) {
+      r = r.toBuilder().setOutput(at.output()).build();
+    }
+    record(r);
   }
 
   private void resendTerminal(String jobId, int shard, int attempt) {
