@@ -48,7 +48,8 @@ public record JobSpecFile(Path file, JobSpec spec, Map<String, Integer> lines) {
   private static final List<String> RESOURCES = List.of("gpus", "gpuMemory", "cpus", "memory");
   private static final List<String> PLACEMENT =
       List.of("jurisdictions", "spread", "labels", "gpuModel");
-  private static final List<String> ARTIFACT = List.of("uri", "sha256");
+  private static final List<String> MODEL = List.of("uri", "sha256");
+  private static final List<String> DATA = List.of("uri", "sha256", "jurisdiction");
   private static final Duration MAX_RUNTIME = Duration.ofDays(30);
   private static final int MAX_ITEMS = 64;
   private static final Pattern SERVER_FIELD = Pattern.compile("(?s)field '([^']+)': (.*)");
@@ -140,14 +141,14 @@ public record JobSpecFile(Path file, JobSpec spec, Map<String, Integer> lines) {
       b.setPlacement(placement(top.get("placement").mapping(), r, b.getShards()));
     }
     if (top.get("model") != null) {
-      b.setModel(artifact(top.get("model")));
+      b.setModel(artifact(top.get("model"), false));
     }
     if (top.get("data") != null) {
       List<Node> data = top.get("data").sequence().items();
       if (data.size() > MAX_ITEMS) {
         throw top.get("data").problem("at most " + MAX_ITEMS + " data artifacts");
       }
-      data.forEach(d -> b.addData(artifact(d)));
+      data.forEach(d -> b.addData(artifact(d, true)));
     }
     if (top.get("parameters") != null) {
       b.putAllParameters(parameters(top.get("parameters").mapping()));
@@ -248,8 +249,8 @@ public record JobSpecFile(Path file, JobSpec spec, Map<String, Integer> lines) {
     return b.build();
   }
 
-  private static Artifact artifact(Node n) {
-    Mapping m = n.mapping().allowOnly(ARTIFACT);
+  private static Artifact artifact(Node n, boolean data) {
+    Mapping m = n.mapping().allowOnly(data ? DATA : MODEL);
     Node uri = m.require("uri");
     Node sha = m.require("sha256");
     String u = uri.text();
@@ -263,7 +264,18 @@ public record JobSpecFile(Path file, JobSpec spec, Map<String, Integer> lines) {
     if (!sha.text().matches("[0-9a-f]{64}")) {
       throw sha.problem("must be 64 lowercase hex digits (the SHA-256 of the content)");
     }
-    return Artifact.newBuilder().setUri(u).setSha256(sha.text()).build();
+    Artifact.Builder a = Artifact.newBuilder().setUri(u).setSha256(sha.text());
+    Node where = m.get("jurisdiction");
+    if (where != null) {
+      if (!where.text().matches("[A-Z]{2,3}")) {
+        throw where.problem(
+            "a nation code is 2-3 capital letters (where this partition lives), got '"
+                + where.text()
+                + "'");
+      }
+      a.setJurisdiction(where.text());
+    }
+    return a.build();
   }
 
   private static Map<String, String> parameters(Mapping m) {

@@ -183,7 +183,7 @@ class JobSpecFileTest {
   @Test
   void read_unknownFieldInListItem_namesIndex() throws IOException {
     assertThat(refused(replace(TRAINING, "    sha256: " + SHA, "    sha: " + SHA)))
-        .isEqualTo(":23: data[1].sha: unknown field; known fields: uri, sha256");
+        .isEqualTo(":23: data[1].sha: unknown field; known fields: uri, sha256, jurisdiction");
   }
 
   @Test
@@ -364,5 +364,37 @@ class JobSpecFileTest {
     assertThat(f.locate("nation FR: you may only submit for DE")).isEmpty();
     assertThat(f.locate("field 'placement.spread': needs a placement")).isEmpty();
     assertThat(f.locate(null)).isEmpty();
+  }
+
+  private static final String PARTITIONED =
+      """
+      name: residency
+      kind: training
+      shards: 2
+      resources: {cpus: 1}
+      data:
+        - {uri: "file:///data/de.csv", sha256: "%s", jurisdiction: DE}
+        - {uri: "file:///data/fr.csv", sha256: "%s", jurisdiction: FR}
+      """
+          .formatted(SHA, SHA2);
+
+  @Test
+  void read_dataJurisdictions_pinEachPartition() throws IOException {
+    JobSpec s = JobSpecFile.read(write(PARTITIONED));
+    assertThat(s.getDataList()).extracting(Artifact::getJurisdiction).containsExactly("DE", "FR");
+  }
+
+  @Test
+  void read_badDataJurisdiction_namesLineAndField() throws IOException {
+    assertThat(refused(replace(PARTITIONED, "jurisdiction: FR}", "jurisdiction: fr}")))
+        .startsWith(":7: data[1].jurisdiction: a nation code is 2-3 capital letters");
+  }
+
+  @Test
+  void read_modelJurisdiction_isUnknownField() throws IOException {
+    String yaml =
+        PARTITIONED
+            + "model: {uri: \"file:///m\", sha256: \"%s\", jurisdiction: DE}\n".formatted(SHA);
+    assertThat(refused(yaml)).startsWith(":8: model.jurisdiction: unknown field");
   }
 }

@@ -98,7 +98,8 @@ final class SnapshotBuilder {
                   spec.placement().labels(),
                   spec.placement().gpuModel()),
               waiting,
-              spec.shards()));
+              spec.shards(),
+              spec.shardJurisdictions()));
     }
     Map<String, FairShareInput> shares = fairShare.inputs(contributed);
     return new Built(

@@ -41,6 +41,17 @@ public final class JobFeasibility {
                 + ")");
       }
     }
+    for (int i = 0; i < spec.data().size(); i++) {
+      String pinned = spec.data().get(i).jurisdiction();
+      if (!pinned.isEmpty() && !members.contains(pinned)) {
+        throw new InvalidRequestException(
+            "data[" + i + "].jurisdiction",
+            pinned
+                + " is not a member nation of this federation (members: "
+                + String.join(", ", new java.util.TreeSet<>(members))
+                + ")");
+      }
+    }
     Set<String> allowed = jurisdictions.isEmpty() ? members : spec.placement().jurisdictions();
     List<NationResources> eligible =
         known.stream().filter(n -> allowed.contains(n.nation())).toList();

@@ -45,8 +45,19 @@ public record JobSpec(
     }
   }
 
-  /** A model or data artifact. */
-  public record ArtifactRef(String uri, String sha256) {}
+  /**
+   * A model or data artifact. {@code jurisdiction} (data only, "" when none) is the nation where
+   * the partition lives: the shard that reads it runs only there.
+   */
+  public record ArtifactRef(String uri, String sha256, String jurisdiction) {
+    public ArtifactRef {
+      jurisdiction = jurisdiction == null ? "" : jurisdiction;
+    }
+
+    public ArtifactRef(String uri, String sha256) {
+      this(uri, sha256, "");
+    }
+  }
 
   public JobSpec {
     data = List.copyOf(data);
@@ -118,6 +129,10 @@ public record JobSpec(
       throw new InvalidRequestException("placement.spread", "needs at least 2 shards");
     }
     ArtifactRef model = p.hasModel() ? artifact("model", p.getModel()) : null;
+    if (model != null && !model.jurisdiction().isEmpty()) {
+      throw new InvalidRequestException(
+          "model.jurisdiction", "only data partitions have a jurisdiction");
+    }
     if (p.getDataCount() > 64) {
       throw new InvalidRequestException("data", "at most 64 data artifacts");
     }
@@ -125,6 +140,7 @@ public record JobSpec(
     for (int i = 0; i < p.getDataCount(); i++) {
       data.add(artifact("data[" + i + "]", p.getData(i)));
     }
+    partitions(p, data);
     if (p.getParametersCount() > 64) {
       throw new InvalidRequestException("parameters", "at most 64 parameters");
     }
@@ -158,6 +174,67 @@ public record JobSpec(
         p.getParametersMap());
   }
 
+  /**
+   * Data is one artifact shared by every shard, or one partition per shard; partitions that name a
+   * jurisdiction pin their shard there, so they must be one per shard and inside the job's rules.
+   */
+  private static void partitions(org.entente.proto.v1.JobSpec p, List<ArtifactRef> data) {
+    if (data.size() > 1 && data.size() != p.getShards()) {
+      throw new InvalidRequestException(
+          "data",
+          "give one artifact for all shards or one per shard ("
+              + p.getShards()
+              + "), got "
+              + data.size());
+    }
+    Set<String> allowed = new TreeSet<>(p.getPlacement().getJurisdictionsList());
+    for (int i = 0; i < data.size(); i++) {
+      String j = data.get(i).jurisdiction();
+      if (j.isEmpty()) {
+        continue;
+      }
+      if (!j.matches("[A-Z]{2,3}")) {
+        throw new InvalidRequestException(
+            "data[" + i + "].jurisdiction", "a nation code is 2-3 capital letters");
+      }
+      if (data.size() != p.getShards()) {
+        throw new InvalidRequestException(
+            "data[" + i + "].jurisdiction",
+            "a partition with a jurisdiction is read by one shard: give one per shard ("
+                + p.getShards()
+                + ")");
+      }
+      if (!allowed.isEmpty() && !allowed.contains(j)) {
+        throw new InvalidRequestException(
+            "data[" + i + "].jurisdiction",
+            j
+                + " is outside placement.jurisdictions "
+                + allowed
+                + ", so shard "
+                + i
+                + " could never run");
+      }
+      if (p.getPlacement().getSpread()) {
+        throw new InvalidRequestException(
+            "placement.spread",
+            "not with data jurisdictions: the partitions already decide where each shard runs");
+      }
+    }
+  }
+
+  /** Shard index to the nation its data partition pins it to; empty when none is pinned. */
+  public Map<Integer, String> shardJurisdictions() {
+    Map<Integer, String> pinned = new TreeMap<>();
+    if (data.size() == shards) {
+      for (int i = 0; i < shards; i++) {
+        if (!data.get(i).jurisdiction().isEmpty()) {
+          pinned.put(i, data.get(i).jurisdiction());
+        }
+      }
+    }
+    return pinned;
+  }
+
   private static ArtifactRef artifact(String field, Artifact a) {
     String uri = a.getUri();
     if (uri.length() > 2048
@@ -168,7 +245,7 @@ public record JobSpec(
     if (!a.getSha256().matches("[0-9a-f]{64}")) {
       throw new InvalidRequestException(field + ".sha256", "must be 64 lowercase hex digits");
     }
-    return new ArtifactRef(uri, a.getSha256());
+    return new ArtifactRef(uri, a.getSha256(), a.getJurisdiction());
   }
 
   private static void range(String field, long value, long min, long max) {
@@ -219,6 +296,10 @@ public record JobSpec(
   }
 
   public static Artifact toProto(ArtifactRef a) {
-    return Artifact.newBuilder().setUri(a.uri()).setSha256(a.sha256()).build();
+    return Artifact.newBuilder()
+        .setUri(a.uri())
+        .setSha256(a.sha256())
+        .setJurisdiction(a.jurisdiction())
+        .build();
   }
 }

@@ -1,13 +1,19 @@
 package org.entente.coordinator.scheduler;
 
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A job with shards waiting to be placed. {@code order} is the submission sequence (lower = older).
  * {@code shards} are the indexes still waiting; for a gang job it holds all {@code totalShards} of
- * them, and they are placed together in one pass or not at all. Immutable.
+ * them, and they are placed together in one pass or not at all. {@code shardJurisdictions} pins
+ * single shards to one nation (the shard reads a data partition that lives there); the job's own
+ * {@code placement} applies to every shard as well. Immutable.
  */
 public record PendingJob(
     String jobId,
@@ -18,7 +24,22 @@ public record PendingJob(
     ShardDemand demand,
     Placement placement,
     List<Integer> shards,
-    int totalShards) {
+    int totalShards,
+    Map<Integer, String> shardJurisdictions) {
+  /** A job whose shards all follow the job's placement. */
+  public PendingJob(
+      String jobId,
+      String nation,
+      int priority,
+      long order,
+      boolean gang,
+      ShardDemand demand,
+      Placement placement,
+      List<Integer> shards,
+      int totalShards) {
+    this(jobId, nation, priority, order, gang, demand, placement, shards, totalShards, Map.of());
+  }
+
   public PendingJob {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(nation, "nation");
@@ -37,9 +58,36 @@ public record PendingJob(
             jobId + ": shard " + s + " is outside 0.." + (totalShards - 1));
       }
     }
+    shardJurisdictions = Collections.unmodifiableSortedMap(new TreeMap<>(shardJurisdictions));
+    for (var e : shardJurisdictions.entrySet()) {
+      if (e.getKey() < 0 || e.getKey() >= totalShards) {
+        throw new IllegalArgumentException(
+            jobId + ": jurisdiction for shard " + e.getKey() + " outside 0.." + (totalShards - 1));
+      }
+      if (!placement.jurisdictions().isEmpty()
+          && !placement.jurisdictions().contains(e.getValue())) {
+        throw new IllegalArgumentException(
+            jobId
+                + ": shard "
+                + e.getKey()
+                + " is pinned to "
+                + e.getValue()
+                + ", outside "
+                + placement.jurisdictions());
+      }
+    }
     if (gang && shards.size() != totalShards) {
       throw new IllegalArgumentException(
           jobId + ": a gang job lists all its " + totalShards + " shards, got " + shards.size());
     }
+  }
+
+  /** The rules for one shard: the job's, narrowed to the shard's own jurisdiction if it has one. */
+  public Placement placementOf(int shard) {
+    String pinned = shardJurisdictions.get(shard);
+    return pinned == null
+        ? placement
+        : new Placement(
+            Set.of(pinned), placement.spread(), placement.labels(), placement.gpuModel());
   }
 }

@@ -26,7 +26,8 @@ final class SchedulingPass {
       ShardDemand demand,
       Placement placement,
       int gangSize,
-      String spreadJob) {}
+      String spreadJob,
+      Map<Integer, String> shardJurisdictions) {}
 
   private record EligibilityKey(Placement placement, long gpuMemoryBytes, boolean needsGpus) {}
 
@@ -132,20 +133,30 @@ final class SchedulingPass {
             job.demand(),
             job.placement(),
             job.gang() ? job.totalShards() : 0,
-            spreads ? job.jobId() : "");
+            spreads ? job.jobId() : "",
+            job.shardJurisdictions());
     String known = failures.get(shape);
     if (known != null) {
       waitAll(job, 0, known);
       return;
     }
-    Eligible el = eligible(job);
+    Eligible jobWide = eligible(job, job.placement());
     Map<String, Integer> spread = spreads ? spreadCounts(job) : null;
-    int cap = spreads ? ceilDiv(job.totalShards(), Math.max(1, el.nations)) : Integer.MAX_VALUE;
+    int cap =
+        spreads ? ceilDiv(job.totalShards(), Math.max(1, jobWide.nations)) : Integer.MAX_VALUE;
     Tentative t = new Tentative(nodes, quota, preemption);
     for (int i = 0; i < job.shards().size(); i++) {
-      ShardRef ref = new ShardRef(job.jobId(), job.shards().get(i));
-      String why = placeShard(job, nation, ref, el, spread, cap, t);
+      int index = job.shards().get(i);
+      ShardRef ref = new ShardRef(job.jobId(), index);
+      Placement rules = job.placementOf(index);
+      Eligible el = rules == job.placement() ? jobWide : eligible(job, rules);
+      String why = placeShard(job, nation, ref, rules, el, spread, cap, t);
       if (why == null) {
+        continue;
+      }
+      if (!job.gang() && !job.shardJurisdictions().isEmpty()) {
+        // Pinned shards differ from one another: one that does not fit says nothing of the next.
+        pending.put(ref, why);
         continue;
       }
       if (job.gang()) {
@@ -168,6 +179,7 @@ final class SchedulingPass {
       PendingJob job,
       int nation,
       ShardRef ref,
+      Placement rules,
       Eligible el,
       Map<String, Integer> spread,
       int cap,
@@ -209,7 +221,7 @@ final class SchedulingPass {
     }
     Map<String, Integer> perNation = spread == null ? Map.of() : spread;
     return explainer.explain(
-        new ShardRequest(job.jobId(), job.demand(), job.placement(), perNation, cap), nodes);
+        new ShardRequest(job.jobId(), job.demand(), rules, perNation, cap), nodes);
   }
 
   /** Best fit among the nations holding fewest of the job's shards, then the next fewest. */
@@ -241,13 +253,12 @@ final class SchedulingPass {
    * Pools that the static constraints admit, ignoring spread: the probe request carries no spread
    * counts, and {@link #spreadFit} applies them per shard.
    */
-  private Eligible eligible(PendingJob job) {
+  private Eligible eligible(PendingJob job, Placement rules) {
     ShardDemand d = job.demand();
-    EligibilityKey key =
-        new EligibilityKey(job.placement(), d.gpuMemoryBytes(), d.resources().gpus() > 0);
+    EligibilityKey key = new EligibilityKey(rules, d.gpuMemoryBytes(), d.resources().gpus() > 0);
     Eligible e = eligibility.get(key);
     if (e == null) {
-      ShardRequest probe = ShardRequest.of(job.jobId(), d, job.placement());
+      ShardRequest probe = ShardRequest.of(job.jobId(), d, rules);
       List<NodePool> pools = new ArrayList<>();
       Set<String> nations = new HashSet<>();
       for (NodePool p : nodes.pools()) {

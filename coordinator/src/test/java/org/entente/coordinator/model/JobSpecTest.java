@@ -113,4 +113,73 @@ class JobSpecTest {
         .hasMessageContaining("placement.jurisdictions[0]")
         .hasMessageContaining("US is not a member");
   }
+
+  private static Artifact part(String nation) {
+    return Artifact.newBuilder()
+        .setUri("file:///data/" + nation + ".csv")
+        .setSha256("b".repeat(64))
+        .setJurisdiction(nation)
+        .build();
+  }
+
+  @Test
+  void dataPartitions_pinTheirShards_andRoundTrip() {
+    var p =
+        good()
+            .setPlacement(PlacementRules.getDefaultInstance())
+            .addData(part("DE"))
+            .addData(part("FR"))
+            .addData(part("JP"))
+            .build();
+    JobSpec spec = JobSpec.fromProto(p);
+    assertThat(spec.shardJurisdictions())
+        .containsExactly(
+            java.util.Map.entry(0, "DE"),
+            java.util.Map.entry(1, "FR"),
+            java.util.Map.entry(2, "JP"));
+    assertThat(spec.toProto()).isEqualTo(p);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "count,data",
+    "lowercase,data[0].jurisdiction",
+    "outside,data[1].jurisdiction",
+    "spread,placement.spread",
+    "model,model.jurisdiction",
+  })
+  void badPartitions_areNamed(String what, String field) {
+    var b = good();
+    switch (what) {
+      case "count" -> b.addData(part("DE")).addData(part("FR"));
+      case "lowercase" -> b.addData(part("de")).addData(part("FR")).addData(part("JP"));
+      case "outside" ->
+          b.setPlacement(PlacementRules.newBuilder().addJurisdictions("DE"))
+              .addData(part("DE"))
+              .addData(part("FR"))
+              .addData(part("DE"));
+      case "spread" ->
+          b.setPlacement(PlacementRules.newBuilder().setSpread(true))
+              .addData(part("DE"))
+              .addData(part("FR"))
+              .addData(part("JP"));
+      case "model" -> b.setModel(part("DE"));
+      default -> throw new IllegalArgumentException(what);
+    }
+    assertThatThrownBy(() -> JobSpec.fromProto(b.build()))
+        .isInstanceOfSatisfying(
+            InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo(field));
+  }
+
+  @Test
+  void partitionInNonMemberNation_isInfeasible() {
+    JobSpec spec =
+        JobSpec.fromProto(
+            good().addData(part("DE")).addData(part("US")).addData(part("DE")).build());
+    assertThatThrownBy(() -> JobFeasibility.check(spec, Set.of("DE", "FR"), List.of()))
+        .isInstanceOfSatisfying(
+            InvalidRequestException.class,
+            e -> assertThat(e.field()).isEqualTo("data[1].jurisdiction"))
+        .hasMessageContaining("US is not a member");
+  }
 }
