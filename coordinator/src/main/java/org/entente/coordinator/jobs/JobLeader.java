@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.entente.coordinator.SchedulingSettings;
+import org.entente.coordinator.errors.ConflictException;
 import org.entente.coordinator.errors.ForbiddenException;
 import org.entente.coordinator.errors.NotFoundException;
 import org.entente.coordinator.errors.UnavailableException;
@@ -34,7 +35,10 @@ import org.entente.coordinator.model.JobSpec;
 import org.entente.coordinator.model.JobState;
 import org.entente.coordinator.model.NodeKey;
 import org.entente.coordinator.model.NodeRecord;
+import org.entente.coordinator.model.OutputRef;
 import org.entente.coordinator.model.ShardRecord;
+import org.entente.coordinator.model.TrainingPlan;
+import org.entente.coordinator.model.TrainingRecord;
 import org.entente.coordinator.scheduler.Decisions;
 import org.entente.coordinator.scheduler.Place;
 import org.entente.coordinator.scheduler.Preempt;
@@ -67,12 +71,20 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
 
   /** One agent report, as the leader applies it. */
   public record Report(
-      String jobId, int shard, int attempt, JobLifecycle.Phase phase, String message) {}
+      String jobId,
+      int shard,
+      int attempt,
+      JobLifecycle.Phase phase,
+      String message,
+      OutputRef output) {}
 
   private record Pending<T>(T request, CompletableFuture<Submitted> done) {}
 
   private record CancelRequest(
       String jobId, String reason, String callerNation, CompletableFuture<JobRecord> done) {}
+
+  private record RoundRequest(
+      String jobId, TrainingRecord.RoundRecord round, CompletableFuture<JobRecord> done) {}
 
   private record ReportBatch(
       NodeKey node, List<Report> reports, CompletableFuture<List<Boolean>> done) {}
@@ -89,6 +101,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private final ConcurrentLinkedQueue<Pending<Submission>> submissions =
       new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<CancelRequest> cancels = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<RoundRequest> rounds = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<ReportBatch> reports = new ConcurrentLinkedQueue<>();
   private volatile Fence fence;
   private volatile Runnable onFenced = () -> {};
@@ -171,6 +184,22 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   }
 
   /** Queues a cancellation by an operator of {@code callerNation}. */
+  /**
+   * Records how a FedAvg round of a training job ended (its checkpoint already stored). Completes
+   * with the job as committed; a round older than the recorded one changes nothing. Fails with
+   * NotFoundException for an unknown job, ConflictException for one that has ended.
+   */
+  public CompletableFuture<JobRecord> recordRound(String jobId, TrainingRecord.RoundRecord round) {
+    CompletableFuture<JobRecord> done = new CompletableFuture<>();
+    if (fence == null) {
+      done.completeExceptionally(notLeading());
+      return done;
+    }
+    rounds.add(new RoundRequest(jobId, round, done));
+    nudge();
+    return done;
+  }
+
   public CompletableFuture<JobRecord> cancel(String jobId, String reason, String callerNation) {
     CompletableFuture<JobRecord> done = new CompletableFuture<>();
     if (fence == null) {
@@ -283,6 +312,9 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     for (ReportBatch r; (r = reports.poll()) != null; ) {
       r.done().completeExceptionally(e);
     }
+    for (RoundRequest r; (r = rounds.poll()) != null; ) {
+      r.done().completeExceptionally(e);
+    }
   }
 
   private void pass() {
@@ -298,6 +330,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       takeSubmissions(batch, f, now, waiting);
       takeCancels(batch, f, now, waiting);
       takeReports(batch, f, now, waiting);
+      takeRounds(batch, waiting);
       if (now - lastRecovery >= RECOVERY_EVERY_MS) {
         // Grace periods are seconds long; looking every pass would only cost time.
         lastRecovery = now;
@@ -412,6 +445,37 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     fresh.clear();
   }
 
+  private void takeRounds(WriteBatch batch, List<CompletableFuture<?>> waiting) throws Exception {
+    for (RoundRequest r; (r = rounds.poll()) != null; ) {
+      JobEntry e = table.get(r.jobId());
+      CompletableFuture<JobRecord> done = r.done();
+      if (e == null) {
+        done.completeExceptionally(new NotFoundException("no job " + r.jobId()));
+        continue;
+      }
+      if (e.job.state().terminal()) {
+        done.completeExceptionally(
+            new ConflictException("job " + r.jobId() + " has ended (" + e.job.state() + ")"));
+        continue;
+      }
+      TrainingRecord t = e.job.training();
+      if (t == null) {
+        t = new TrainingRecord(TrainingPlan.of(e.job.spec()).rounds(), null, List.of());
+      }
+      TrainingRecord next = t.with(r.round());
+      if (next == t) {
+        done.complete(e.job);
+        continue;
+      }
+      waiting.add(done);
+      apply(
+          batch,
+          e,
+          new JobLifecycle.Change(e.job.withTraining(next), Map.of()),
+          () -> done.complete(e.job));
+    }
+  }
+
   private void takeCancels(WriteBatch batch, Fence f, long now, List<CompletableFuture<?>> waiting)
       throws Exception {
     for (CancelRequest c; (c = cancels.poll()) != null; ) {
@@ -471,7 +535,15 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
         }
         JobLifecycle.Change change =
             JobLifecycle.report(
-                e.view(), r.shard(), r.attempt(), r.phase(), r.message(), now, f.epoch(), backoff);
+                e.view(),
+                r.shard(),
+                r.attempt(),
+                r.phase(),
+                r.message(),
+                r.output(),
+                now,
+                f.epoch(),
+                backoff);
         settled.add(true);
         if (!change.isEmpty()) {
           apply(batch, e, change, null);

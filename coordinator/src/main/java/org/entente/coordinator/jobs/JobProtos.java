@@ -5,11 +5,17 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.entente.coordinator.model.JobRecord;
 import org.entente.coordinator.model.ShardRecord;
+import org.entente.coordinator.model.TrainingRecord;
 import org.entente.coordinator.scheduler.ResourceVector;
+import org.entente.proto.v1.Checkpoint;
 import org.entente.proto.v1.JobStatus;
 import org.entente.proto.v1.JobSummary;
 import org.entente.proto.v1.ResourceAmounts;
+import org.entente.proto.v1.RoundContribution;
+import org.entente.proto.v1.RoundOutcome;
+import org.entente.proto.v1.ShardOutput;
 import org.entente.proto.v1.ShardStatus;
+import org.entente.proto.v1.TrainingStatus;
 
 /** Records to their wire form. Stateless. */
 public final class JobProtos {
@@ -54,8 +60,53 @@ public final class JobProtos {
               .setStartedAtUnixMs(s.startedAtMs())
               .setFinishedAtUnixMs(s.finishedAtMs())
               .setNotBeforeUnixMs(s.notBeforeMs()));
+      if (s.output() != null) {
+        b.getShardsBuilder(b.getShardsCount() - 1)
+            .setOutput(
+                ShardOutput.newBuilder()
+                    .setSha256(s.output().sha256())
+                    .setSizeBytes(s.output().sizeBytes())
+                    .setRows(s.output().rows()));
+      }
+    }
+    TrainingRecord t = job.training();
+    if (t != null) {
+      TrainingStatus.Builder tb = TrainingStatus.newBuilder().setRounds(t.rounds());
+      if (t.checkpoint() != null) {
+        tb.setCheckpoint(checkpoint(t.checkpoint()));
+      }
+      for (TrainingRecord.RoundRecord r : t.recent()) {
+        RoundOutcome.Builder rb =
+            RoundOutcome.newBuilder()
+                .setRound(r.round())
+                .addAllMissing(r.missing())
+                .setClosedBy(r.closedBy())
+                .setLoss(r.loss())
+                .setExamples(r.examples())
+                .setCheckpoint(checkpoint(r.checkpoint()))
+                .setOpenedAtUnixMs(r.openedAtMs())
+                .setClosedAtUnixMs(r.closedAtMs());
+        for (TrainingRecord.Contribution c : r.contributions()) {
+          rb.addContributions(
+              RoundContribution.newBuilder()
+                  .setShard(c.shard())
+                  .setAttempt(c.attempt())
+                  .setExamples(c.examples())
+                  .setLoss(c.loss()));
+        }
+        tb.addRecent(rb);
+      }
+      b.setTraining(tb);
     }
     return b.build();
+  }
+
+  public static Checkpoint checkpoint(TrainingRecord.CheckpointRef c) {
+    return Checkpoint.newBuilder()
+        .setRound(c.round())
+        .setSha256(c.sha256())
+        .setSizeBytes(c.sizeBytes())
+        .build();
   }
 
   public static ResourceAmounts amounts(ResourceVector v) {

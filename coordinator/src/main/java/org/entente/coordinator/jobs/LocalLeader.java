@@ -7,8 +7,10 @@ import org.entente.coordinator.errors.ForbiddenException;
 import org.entente.coordinator.model.JobLifecycle;
 import org.entente.coordinator.model.JobSpec;
 import org.entente.coordinator.model.NodeKey;
+import org.entente.coordinator.model.OutputRef;
 import org.entente.proto.v1.CancelJobRequest;
 import org.entente.proto.v1.CancelJobResponse;
+import org.entente.proto.v1.ShardPhase;
 import org.entente.proto.v1.ShardReport;
 import org.entente.proto.v1.SubmitJobRequest;
 import org.entente.proto.v1.SubmitJobResponse;
@@ -69,7 +71,17 @@ public final class LocalLeader implements LeaderLink.Local {
       ShardDispatcher.validate(r);
       out.add(
           new JobLeader.Report(
-              r.getJobId(), r.getShard(), r.getAttempt(), phase(r), r.getMessage()));
+              r.getJobId(),
+              r.getShard(),
+              r.getAttempt(),
+              phase(r),
+              r.getMessage(),
+              r.hasOutput() && r.getPhase() == ShardPhase.SHARD_PHASE_SUCCEEDED
+                  ? new OutputRef(
+                      r.getOutput().getSha256(),
+                      r.getOutput().getSizeBytes(),
+                      r.getOutput().getRows())
+                  : null));
     }
     return leader.report(node, out);
   }

@@ -20,6 +20,7 @@ import org.entente.coordinator.model.JobSpec;
 import org.entente.coordinator.model.NodeKey;
 import org.entente.coordinator.model.ShardRecord;
 import org.entente.coordinator.model.ShardState;
+import org.entente.coordinator.model.TrainingRecord;
 import org.entente.proto.v1.CancelShard;
 import org.entente.proto.v1.CoordinatorMessage;
 import org.entente.proto.v1.ShardAssignment;
@@ -127,6 +128,17 @@ public final class ShardDispatcher implements Closeable {
     if (r.getMessage().length() > MAX_MESSAGE) {
       throw new InvalidRequestException(
           "shard_report.message", "at most " + MAX_MESSAGE + " characters");
+    }
+    if (r.hasOutput()) {
+      if (r.getPhase() != ShardPhase.SHARD_PHASE_SUCCEEDED) {
+        throw new InvalidRequestException("shard_report.output", "only a SUCCEEDED report has one");
+      }
+      if (!r.getOutput().getSha256().matches("[0-9a-f]{64}")) {
+        throw new InvalidRequestException("shard_report.output.sha256", "64 lowercase hex digits");
+      }
+      if (r.getOutput().getSizeBytes() < 0 || r.getOutput().getRows() < 0) {
+        throw new InvalidRequestException("shard_report.output", "sizes are not negative");
+      }
     }
   }
 
@@ -255,6 +267,10 @@ public final class ShardDispatcher implements Closeable {
       a.setModel(JobSpec.toProto(spec.model()));
     }
     spec.data().forEach(d -> a.addData(JobSpec.toProto(d)));
+    TrainingRecord training = job.get().training();
+    if (training != null && training.checkpoint() != null) {
+      a.setResumeFrom(JobProtos.checkpoint(training.checkpoint()));
+    }
     s.send(CoordinatorMessage.newBuilder().setAssign(a).build());
   }
 

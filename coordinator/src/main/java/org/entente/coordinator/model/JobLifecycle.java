@@ -59,6 +59,23 @@ public final class JobLifecycle {
       long now,
       long epoch,
       Backoff backoff) {
+    return report(job, index, attempt, phase, message, null, now, epoch, backoff);
+  }
+
+  /**
+   * Like {@link #report(Job, int, int, Phase, String, long, long, Backoff)}; a SUCCEEDED report may
+   * carry what the attempt produced ({@code output}, else null), which the shard then keeps.
+   */
+  public static Change report(
+      Job job,
+      int index,
+      int attempt,
+      Phase phase,
+      String message,
+      OutputRef output,
+      long now,
+      long epoch,
+      Backoff backoff) {
     if (index < 0 || index >= job.shards().size() || job.record().state().terminal()) {
       return Change.NONE;
     }
@@ -77,10 +94,11 @@ public final class JobLifecycle {
               Map.of(
                   index,
                   s.finished(
-                      ShardState.SUCCEEDED,
-                      "succeeded on " + s.node() + note(message),
-                      now,
-                      epoch)),
+                          ShardState.SUCCEEDED,
+                          "succeeded on " + s.node() + note(message),
+                          now,
+                          epoch)
+                      .withOutput(output)),
               now);
       case FAILED ->
           requeue(

@@ -155,6 +155,7 @@ public record JobSpec(
             "parameters." + e.getKey(), "values are at most 1024 characters");
       }
     }
+    TrainingPlan.check(p.getKind(), p.getShards(), p.getParametersMap());
     return new JobSpec(
         p.getName(),
         p.getKind(),

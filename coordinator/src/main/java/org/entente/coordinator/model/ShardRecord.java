@@ -4,7 +4,8 @@ package org.entente.coordinator.model;
  * One shard at {@code /jobs/<id>/shards/<index>}. {@code attempt} grows with every placement and
  * names the run an agent reports on; reports of any other attempt are stale. {@code epoch} is the
  * leader epoch of the last write. {@code node} is {@code NATION/name} of the last placement (kept
- * after it ends, for the record). Immutable.
+ * after it ends, for the record). {@code output} is what a succeeded attempt produced, else null.
+ * Immutable.
  */
 public record ShardRecord(
     int index,
@@ -17,7 +18,53 @@ public record ShardRecord(
     long startedAtMs,
     long finishedAtMs,
     long notBeforeMs,
-    long epoch) {
+    long epoch,
+    OutputRef output) {
+
+  /** A shard record without outputs. */
+  public ShardRecord(
+      int index,
+      ShardState state,
+      String node,
+      int attempt,
+      int retries,
+      String reason,
+      long placedAtMs,
+      long startedAtMs,
+      long finishedAtMs,
+      long notBeforeMs,
+      long epoch) {
+    this(
+        index,
+        state,
+        node,
+        attempt,
+        retries,
+        reason,
+        placedAtMs,
+        startedAtMs,
+        finishedAtMs,
+        notBeforeMs,
+        epoch,
+        null);
+  }
+
+  /** The same record holding what the attempt produced. */
+  public ShardRecord withOutput(OutputRef out) {
+    return new ShardRecord(
+        index,
+        state,
+        node,
+        attempt,
+        retries,
+        reason,
+        placedAtMs,
+        startedAtMs,
+        finishedAtMs,
+        notBeforeMs,
+        epoch,
+        out);
+  }
 
   public static ShardRecord pending(int index, long epoch) {
     return new ShardRecord(
@@ -77,7 +124,8 @@ public record ShardRecord(
         startedAtMs,
         finishedAtMs,
         notBeforeMs,
-        ep);
+        ep,
+        output);
   }
 
   /** The same record with another attempt number (tests and migrations). */

@@ -1,0 +1,60 @@
+package org.entente.coordinator.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A training job's FedAvg progress, kept in its {@link JobRecord}: how many rounds it runs, the
+ * last checkpoint (the average that ended the newest round; after the final round, the trained
+ * model) and the most recent round outcomes. Written by the leader only, after the checkpoint is in
+ * the artifact store. Immutable.
+ */
+public record TrainingRecord(int rounds, CheckpointRef checkpoint, List<RoundRecord> recent) {
+  /** Outcomes kept in the record; older ones fall off so the znode stays small. */
+  public static final int KEEP_ROUNDS = 200;
+
+  public TrainingRecord {
+    recent = List.copyOf(recent == null ? List.of() : recent);
+  }
+
+  /** A stored model file: the parameters at the end of {@code round}. */
+  public record CheckpointRef(int round, String sha256, long sizeBytes) {}
+
+  /** One shard's part in a round. */
+  public record Contribution(int shard, int attempt, long examples, double loss) {}
+
+  /** How a round ended. {@code closedBy} is "all" or "timeout". */
+  public record RoundRecord(
+      int round,
+      List<Contribution> contributions,
+      List<Integer> missing,
+      String closedBy,
+      double loss,
+      long examples,
+      CheckpointRef checkpoint,
+      long openedAtMs,
+      long closedAtMs) {
+    public RoundRecord {
+      contributions = List.copyOf(contributions);
+      missing = List.copyOf(missing);
+    }
+  }
+
+  /** The last round that closed, or 0. */
+  public int lastRound() {
+    return checkpoint == null ? 0 : checkpoint.round();
+  }
+
+  /** This record with {@code r} appended (and its checkpoint current); ignores an older round. */
+  public TrainingRecord with(RoundRecord r) {
+    if (r.round() <= lastRound()) {
+      return this;
+    }
+    List<RoundRecord> next = new ArrayList<>(recent);
+    next.add(r);
+    if (next.size() > KEEP_ROUNDS) {
+      next = next.subList(next.size() - KEEP_ROUNDS, next.size());
+    }
+    return new TrainingRecord(rounds, r.checkpoint(), next);
+  }
+}

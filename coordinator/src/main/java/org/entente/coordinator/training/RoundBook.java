@@ -1,0 +1,243 @@
+package org.entente.coordinator.training;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.entente.coordinator.model.TrainingPlan;
+import org.entente.coordinator.model.TrainingRecord.Contribution;
+import org.entente.proto.v1.ModelHeader;
+
+/**
+ * The FedAvg rounds of one training job, as the leader collects them: which shards sent their
+ * update for the open round, when the round may close, and the average it closed with. Pure: the
+ * caller passes the time and acts on what comes back. Not thread-safe; one owner thread.
+ *
+ * <p>A round closes when every shard has sent its update ("all"), or once {@code roundTimeout} has
+ * passed since the first update and at least {@code minShards} have ("timeout": stragglers are left
+ * out and catch up from the average). With fewer than {@code minShards} after {@link
+ * TrainingPlan#QUORUM_WAIT_TIMEOUTS} timeouts the round fails and its waiting shards are told so.
+ */
+public final class RoundBook {
+  /** One shard's update for a round. {@code model} must have round 0 (the layout only). */
+  public record Update(
+      int shard,
+      int attempt,
+      int round,
+      long examples,
+      double loss,
+      ModelHeader model,
+      float[] values) {
+    public Update {
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(values, "values");
+    }
+  }
+
+  /** What to do with an update. */
+  public sealed interface Offer {}
+
+  /** It is in the open round; its answer comes when the round closes. */
+  public record Accepted(int round) implements Offer {}
+
+  /** Its round has closed: answer now with the newest average. */
+  public record Late(Closed newest) implements Offer {}
+
+  /** Refused; {@code ahead} when the update is for a round that has not opened. */
+  public record Refused(String why, boolean ahead) implements Offer {}
+
+  /** How an open round ended. */
+  public sealed interface Settled {}
+
+  /** A round that closed: the average and who is in it. */
+  public record Closed(
+      int round,
+      ModelHeader model,
+      float[] average,
+      List<Contribution> contributions,
+      List<Integer> missing,
+      String closedBy,
+      double loss,
+      long examples,
+      long openedAtMs,
+      long closedAtMs)
+      implements Settled {}
+
+  /** A round that could not reach its quorum. */
+  public record Failed(int round, String why) implements Settled {}
+
+  private final int shards;
+  private final TrainingPlan plan;
+  private ModelHeader layout;
+  private int open;
+  private long openedAt;
+  private final TreeMap<Integer, Update> received = new TreeMap<>();
+  private Closed newest;
+
+  /**
+   * A book whose next round is {@code lastRound + 1}.
+   *
+   * @param lastRound the job's last recorded round (0 when none)
+   * @param newest that round's average, or null when not at hand (then a late update is refused
+   *     until the next round closes, and its shard retries)
+   */
+  public RoundBook(int shards, TrainingPlan plan, int lastRound, Closed newest) {
+    if (shards < 1) {
+      throw new IllegalArgumentException("a job has at least one shard");
+    }
+    this.shards = shards;
+    this.plan = Objects.requireNonNull(plan, "plan");
+    this.open = lastRound + 1;
+    this.newest = newest;
+    this.layout = newest == null ? null : newest.model();
+  }
+
+  /** The round being collected. */
+  public int openRound() {
+    return open;
+  }
+
+  /** Whether the job has run all its rounds. */
+  public boolean finished() {
+    return open > plan.rounds();
+  }
+
+  /** The newest closed round, or null. */
+  public Closed newest() {
+    return newest;
+  }
+
+  /** Takes an update at time {@code now}. */
+  public Offer offer(Update u, long now) {
+    if (u.shard() < 0 || u.shard() >= shards) {
+      return new Refused("shard " + u.shard() + " is outside 0.." + (shards - 1), false);
+    }
+    if (u.examples() < 1) {
+      return new Refused("an update must count at least 1 example", false);
+    }
+    if (u.round() < open) {
+      return newest != null && newest.round() >= u.round()
+          ? new Late(newest)
+          : new Refused(
+              "round " + u.round() + " has closed and its average is not at hand; retry", true);
+    }
+    if (u.round() > open) {
+      return new Refused(
+          "round " + u.round() + " is ahead of the job, which collects round " + open, true);
+    }
+    if (finished()) {
+      return new Refused("the job has run all its " + plan.rounds() + " rounds", false);
+    }
+    ModelHeader shape = u.model().toBuilder().setRound(0).build();
+    if (layout != null && !layout.equals(shape)) {
+      return new Refused(
+          "the model differs from the job's ("
+              + describe(shape)
+              + " vs "
+              + describe(layout)
+              + "): every shard must train the same architecture",
+          false);
+    }
+    Update before = received.get(u.shard());
+    if (before != null && before.attempt() > u.attempt()) {
+      return new Refused("a newer attempt of shard " + u.shard() + " already sent", false);
+    }
+    if (received.isEmpty()) {
+      openedAt = now;
+    }
+    layout = shape;
+    received.put(u.shard(), u);
+    return new Accepted(open);
+  }
+
+  /** When the open round should next be looked at, or empty when it has no update yet. */
+  public Optional<Long> nextCheckAt() {
+    if (received.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        received.size() >= plan.minShards()
+            ? openedAt + plan.roundTimeoutMs()
+            : openedAt + plan.roundTimeoutMs() * TrainingPlan.QUORUM_WAIT_TIMEOUTS);
+  }
+
+  /**
+   * Closes the open round if it may close at {@code now}: returns the closed round, a failed one,
+   * or empty. A closed round becomes the newest; a failed one is emptied so that its shards can try
+   * again.
+   */
+  public Optional<Settled> settle(long now) {
+    if (received.isEmpty()) {
+      return Optional.empty();
+    }
+    boolean all = received.size() == shards;
+    boolean timedOut = now - openedAt >= plan.roundTimeoutMs();
+    if (all || (timedOut && received.size() >= plan.minShards())) {
+      return Optional.of(close(all ? "all" : "timeout", now));
+    }
+    if (now - openedAt >= plan.roundTimeoutMs() * TrainingPlan.QUORUM_WAIT_TIMEOUTS) {
+      Failed f =
+          new Failed(
+              open,
+              "round "
+                  + open
+                  + " had updates from "
+                  + received.size()
+                  + " of "
+                  + shards
+                  + " shards after "
+                  + (now - openedAt) / 1000
+                  + " s; it needs "
+                  + plan.minShards()
+                  + " (parameters.minShards)");
+      received.clear();
+      return Optional.of(f);
+    }
+    return Optional.empty();
+  }
+
+  private Closed close(String by, long now) {
+    List<FedAvg.Weighted> parts = new ArrayList<>();
+    List<Contribution> who = new ArrayList<>();
+    long examples = 0;
+    double lossSum = 0;
+    for (Update u : received.values()) {
+      parts.add(new FedAvg.Weighted(u.values(), u.examples()));
+      who.add(new Contribution(u.shard(), u.attempt(), u.examples(), u.loss()));
+      examples += u.examples();
+      lossSum += u.loss() * u.examples();
+    }
+    List<Integer> missing = new ArrayList<>();
+    for (int i = 0; i < shards; i++) {
+      if (!received.containsKey(i)) {
+        missing.add(i);
+      }
+    }
+    Closed c =
+        new Closed(
+            open,
+            layout.toBuilder().setRound(open).build(),
+            FedAvg.average(parts),
+            who,
+            missing,
+            by,
+            lossSum / examples,
+            examples,
+            openedAt,
+            now);
+    received.clear();
+    newest = c;
+    open++;
+    return c;
+  }
+
+  private static String describe(ModelHeader h) {
+    return h.getArchitecture()
+        + " "
+        + new TreeMap<>(h.getArchitectureParametersMap())
+        + ", "
+        + h.getLayout().getTensorsCount()
+        + " tensors";
+  }
+}
