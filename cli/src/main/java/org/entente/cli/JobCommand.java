@@ -12,8 +12,10 @@ import org.entente.proto.v1.GetJobRequest;
 import org.entente.proto.v1.JobSpec;
 import org.entente.proto.v1.JobStatus;
 import org.entente.proto.v1.JobSummary;
+import org.entente.proto.v1.RoundOutcome;
 import org.entente.proto.v1.ShardResources;
 import org.entente.proto.v1.ShardStatus;
+import org.entente.proto.v1.TrainingStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,6 +50,7 @@ public final class JobCommand implements Callable<Integer> {
       m.put("summary", JobText.json(j.getSummary()));
       m.put("spec", JobText.json(j.getSpec()));
       m.put("shards", j.getShardsList().stream().map(JobText::json).toList());
+      m.put("training", j.hasTraining() ? JobText.json(j.getTraining()) : null);
       Output.json(w, m);
       return ExitCodes.OK;
     }
@@ -65,6 +68,25 @@ public final class JobCommand implements Callable<Integer> {
     }
     w.println();
     Output.table(w, List.of("INDEX", "STATE", "NODE", "ATTEMPT", "RETRIES", "REASON"), rows);
+    if (j.hasTraining()) {
+      printTraining(w, j.getTraining());
+    }
+    List<List<String>> outputs = new ArrayList<>();
+    for (ShardStatus s : j.getShardsList()) {
+      if (s.hasOutput()) {
+        outputs.add(
+            List.of(
+                Integer.toString(s.getIndex()),
+                Long.toString(s.getOutput().getRows()),
+                Output.bytes(s.getOutput().getSizeBytes()),
+                s.getOutput().getSha256()));
+      }
+    }
+    if (!outputs.isEmpty()) {
+      w.println();
+      Output.table(w, List.of("SHARD", "ROWS", "SIZE", "OUTPUT SHA-256"), outputs);
+    }
+    w.flush();
     return ExitCodes.OK;
   }
 
@@ -115,6 +137,34 @@ public final class JobCommand implements Callable<Integer> {
                 ? "coordinator default"
                 : JobText.duration(s.getMaxRuntimeMs())));
     w.flush();
+  }
+
+  private static void printTraining(PrintWriter w, TrainingStatus t) {
+    w.println();
+    int done = t.hasCheckpoint() ? t.getCheckpoint().getRound() : 0;
+    line(w, "training", done + " of " + t.getRounds() + " FedAvg rounds");
+    if (t.hasCheckpoint()) {
+      line(
+          w,
+          done >= t.getRounds() ? "model" : "checkpoint",
+          "entente:artifacts/" + t.getCheckpoint().getSha256());
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (RoundOutcome r : t.getRecentList()) {
+      rows.add(
+          List.of(
+              Integer.toString(r.getRound()),
+              String.format(java.util.Locale.ROOT, "%.4f", r.getLoss()),
+              Integer.toString(r.getContributionsCount()),
+              Long.toString(r.getExamples()),
+              r.getClosedBy()
+                  + (r.getMissingCount() > 0 ? " (missing " + r.getMissingList() + ")" : ""),
+              JobText.duration(r.getClosedAtUnixMs() - r.getOpenedAtUnixMs())));
+    }
+    if (!rows.isEmpty()) {
+      w.println();
+      Output.table(w, List.of("ROUND", "LOSS", "SHARDS", "EXAMPLES", "CLOSED BY", "WAITED"), rows);
+    }
   }
 
   private static String resources(ShardResources r) {

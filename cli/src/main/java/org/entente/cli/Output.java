@@ -53,4 +53,19 @@ public final class Output {
   public static String gib(long bytes) {
     return String.format(java.util.Locale.ROOT, "%.1fGi", bytes / (double) (1L << 30));
   }
+
+  /** Bytes in the largest binary unit that keeps a whole number above 1: 512B, 3.4KiB, 1.2MiB. */
+  public static String bytes(long n) {
+    if (n < 1024) {
+      return n + "B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = n;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f%s", v, units[u]);
+  }
 }

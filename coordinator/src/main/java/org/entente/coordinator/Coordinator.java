@@ -21,6 +21,9 @@ import org.entente.coordinator.api.FederationApiService;
 import org.entente.coordinator.api.JobApiService;
 import org.entente.coordinator.api.ReplicaApiService;
 import org.entente.coordinator.api.ReplicaClients;
+import org.entente.coordinator.artifacts.ArtifactApiService;
+import org.entente.coordinator.artifacts.ArtifactStore;
+import org.entente.coordinator.artifacts.ReplicatedArtifacts;
 import org.entente.coordinator.grpc.DeadlineInterceptor;
 import org.entente.coordinator.grpc.HardenedServers;
 import org.entente.coordinator.jobs.JobLeader;
@@ -35,6 +38,9 @@ import org.entente.coordinator.membership.FederationView;
 import org.entente.coordinator.membership.MembershipKeeper;
 import org.entente.coordinator.membership.RosterKeeper;
 import org.entente.coordinator.metrics.CoordinatorMetrics;
+import org.entente.coordinator.training.ArtifactCheckpoints;
+import org.entente.coordinator.training.RoundAggregator;
+import org.entente.coordinator.training.TrainingApiService;
 import org.entente.coordinator.zk.EphemeralOwner;
 import org.entente.coordinator.zk.FederationStore;
 import org.entente.coordinator.zk.Json;
@@ -74,6 +80,9 @@ public final class Coordinator implements Closeable {
   private LeaderElection election;
   private RevocationPoller revocations;
   private ReplicaClients peers;
+  private ArtifactStore artifactStore;
+  private ReplicatedArtifacts artifacts;
+  private RoundAggregator rounds;
   private Server server;
   private HealthStatusManager health;
   private ReplicaRecord self;
@@ -149,6 +158,13 @@ public final class Coordinator implements Closeable {
     peers =
         new ReplicaClients(
             TlsContexts.client(settings.keys(), trust, clock, Set.of(Role.COORDINATOR)));
+    artifactStore =
+        settings.artifactDir() == null
+            ? ArtifactStore.openTemporary(settings.maxArtifactBytes())
+            : ArtifactStore.open(settings.artifactDir(), settings.maxArtifactBytes());
+    artifacts =
+        new ReplicatedArtifacts(view::replicas, peers, self.nation(), artifactStore, metrics);
+    ArtifactApiService artifactApi = new ArtifactApiService(artifacts, metrics);
     roster = new RosterKeeper(zk, epochs, view, clock, settings.rosterInterval(), metrics);
     jobLeader = new JobLeader(zk, epochs, view, clock, settings.scheduling(), metrics);
     LeaderElection.Listener both =
@@ -170,6 +186,8 @@ public final class Coordinator implements Closeable {
     LocalLeader local = new LocalLeader(jobLeader);
     leaderLink = new LeaderLink(local, election, peers, self.participantId());
     dispatcher = new ShardDispatcher(jobView, keeper, leaderLink);
+    rounds = new RoundAggregator(jobView, jobLeader, new ArtifactCheckpoints(artifacts), clock);
+    TrainingApiService trainingApi = new TrainingApiService(rounds, leaderLink, peers);
     dispatcher.start();
     AgentGatewayService gateway =
         new AgentGatewayService(
@@ -177,7 +195,10 @@ public final class Coordinator implements Closeable {
     services.addService(gateway);
     services.addService(
         new FederationApiService(self, view, keeper, election, epochs, store, trust, peers));
-    services.addService(new ReplicaApiService(self.participantId(), keeper, local));
+    services.addService(
+        new ReplicaApiService(self.participantId(), keeper, local, artifactApi, trainingApi));
+    services.addService(artifactApi);
+    services.addService(trainingApi);
     services.addService(
         new JobApiService(
             leaderLink, jobView, view, () -> trust.snapshot().bundle().nations(), zk));
@@ -246,6 +267,11 @@ public final class Coordinator implements Closeable {
     return metrics;
   }
 
+  /** This replica's artifacts and their copies on the other replicas (after {@link #start}). */
+  public ReplicatedArtifacts artifacts() {
+    return artifacts;
+  }
+
   public FederationTrust trust() {
     return trust;
   }
@@ -275,11 +301,14 @@ public final class Coordinator implements Closeable {
       }
     }
     // Calls still in flight may forward to the leader until the server has terminated.
+    closeQuietly(rounds);
     closeQuietly(jobLeader);
     closeQuietly(dispatcher);
     if (leaderLink != null) {
       leaderLink.close();
     }
+    closeQuietly(artifacts);
+    closeQuietly(artifactStore);
     closeQuietly(peers);
     closeQuietly(revocations);
     closeQuietly(view);

@@ -1,5 +1,6 @@
 package org.entente.coordinator;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import org.entente.coordinator.grpc.ServerLimits;
@@ -17,6 +18,9 @@ import org.entente.security.TrustBundle;
  * @param zkChroot namespace for all federation znodes, for example {@code /entente}
  * @param trustBundle roots used to create the federation if ZooKeeper holds none yet
  * @param metricsPort Prometheus port (-1 disables, 0 picks a free one)
+ * @param artifactDir directory of this replica's artifact store (one replica per directory); null
+ *     for a new temporary directory that is deleted on close (tests and the demo)
+ * @param maxArtifactBytes the largest artifact the store accepts
  */
 public record CoordinatorSettings(
     KeyMaterial keys,
@@ -34,7 +38,12 @@ public record CoordinatorSettings(
     Duration rosterInterval,
     int metricsPort,
     ServerLimits limits,
-    SchedulingSettings scheduling) {
+    SchedulingSettings scheduling,
+    Path artifactDir,
+    long maxArtifactBytes) {
+
+  /** Default largest artifact: 2 GiB. */
+  public static final long DEFAULT_MAX_ARTIFACT_BYTES = 2L << 30;
 
   public CoordinatorSettings {
     Objects.requireNonNull(keys, "keys");
@@ -76,6 +85,10 @@ public record CoordinatorSettings(
       throw new IllegalArgumentException(
           "limits.maxInboundMessageBytes must be between 1024 and 67108864, got "
               + limits.maxInboundMessageBytes());
+    }
+    if (maxArtifactBytes < 1) {
+      throw new IllegalArgumentException(
+          "artifacts.maxSize must be positive, got " + maxArtifactBytes);
     }
     if (listenPort < 0 || listenPort > 65535) {
       throw new IllegalArgumentException(
@@ -136,7 +149,9 @@ public record CoordinatorSettings(
         Duration.ofSeconds(1),
         -1,
         ServerLimits.defaults(),
-        SchedulingSettings.defaults());
+        SchedulingSettings.defaults(),
+        null,
+        DEFAULT_MAX_ARTIFACT_BYTES);
   }
 
   /** A copy with another ZooKeeper session timeout. */
@@ -184,6 +199,8 @@ public record CoordinatorSettings(
     private int metricsPort;
     private ServerLimits limits;
     private SchedulingSettings scheduling;
+    private Path artifactDir;
+    private long maxArtifactBytes;
 
     private Builder(CoordinatorSettings from) {
       this.from = from;
@@ -194,6 +211,19 @@ public record CoordinatorSettings(
       this.metricsPort = from.metricsPort;
       this.limits = from.limits;
       this.scheduling = from.scheduling;
+      this.artifactDir = from.artifactDir;
+      this.maxArtifactBytes = from.maxArtifactBytes;
+    }
+
+    /** The artifact store's directory (null: a temporary one). */
+    public Builder artifactDir(Path dir) {
+      this.artifactDir = dir;
+      return this;
+    }
+
+    public Builder maxArtifactBytes(long bytes) {
+      this.maxArtifactBytes = bytes;
+      return this;
     }
 
     public Builder scheduling(SchedulingSettings s) {
@@ -248,7 +278,9 @@ public record CoordinatorSettings(
           from.rosterInterval,
           metricsPort,
           limits,
-          scheduling);
+          scheduling,
+          artifactDir,
+          maxArtifactBytes);
     }
   }
 }

@@ -99,8 +99,23 @@ public final class NodeAgent implements Closeable {
       RandomGenerator random,
       ScheduledExecutorService scheduler,
       RunnerRegistry runners) {
+    this(settings, probe, clock, random, scheduler, channel -> runners);
+  }
+
+  /**
+   * An agent whose runners are made by {@code runners} from the channel to the replica the agent is
+   * connected to (the one it reached last while reconnecting), for runners that call the
+   * coordinators: artifacts, outputs, FedAvg rounds.
+   */
+  public NodeAgent(
+      AgentSettings settings,
+      ResourceProbe probe,
+      Clock clock,
+      RandomGenerator random,
+      ScheduledExecutorService scheduler,
+      java.util.function.Function<java.util.function.Supplier<io.grpc.Channel>, RunnerRegistry>
+          runners) {
     this.settings = settings;
-    this.runners = runners;
     AtomicInteger threads = new AtomicInteger();
     this.workers =
         Executors.newCachedThreadPool(
@@ -120,6 +135,14 @@ public final class NodeAgent implements Closeable {
             clock,
             Set.of(Role.COORDINATOR));
     this.nextAddress = 0;
+    this.runners = runners.apply(this::coordinatorChannel);
+  }
+
+  /** The channel of the current stream's replica, else of the first configured one. */
+  private io.grpc.Channel coordinatorChannel() {
+    Stream s = current;
+    String address = s != null ? s.address : settings.coordinators().get(0);
+    return channels.computeIfAbsent(address, this::channel);
   }
 
   /** Probes resources and starts connecting. */

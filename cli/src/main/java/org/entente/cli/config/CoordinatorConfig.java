@@ -24,7 +24,8 @@ public record CoordinatorConfig(
     @JsonProperty("revocation") Revocation revocation,
     @JsonProperty("metrics") Metrics metrics,
     @JsonProperty("limits") Limits limits,
-    @JsonProperty("scheduling") SchedulingConfig scheduling) {
+    @JsonProperty("scheduling") SchedulingConfig scheduling,
+    @JsonProperty("artifacts") Artifacts artifacts) {
 
   /** {@code zookeeper:} block. */
   public record Zookeeper(
@@ -48,6 +49,13 @@ public record CoordinatorConfig(
   public record Limits(
       @JsonProperty("maxConnectionAge") Duration maxConnectionAge,
       @JsonProperty("maxInboundMessageBytes") Integer maxInboundMessageBytes) {}
+
+  /**
+   * {@code artifacts:} block: where this replica keeps the artifact store (default {@code
+   * artifacts} next to the config file) and the largest artifact accepted (default 2Gi).
+   */
+  public record Artifacts(
+      @JsonProperty("dir") String dir, @JsonProperty("maxSize") String maxSize) {}
 
   /** Reads and validates a coordinator config file. */
   public static CoordinatorSettings load(Path file) {
@@ -111,9 +119,23 @@ public record CoordinatorConfig(
           Duration.ofSeconds(1),
           metrics == null || metrics.port() == null ? -1 : metrics.port(),
           l,
-          scheduling == null ? SchedulingSettings.defaults() : scheduling.toSettings());
+          scheduling == null ? SchedulingSettings.defaults() : scheduling.toSettings(),
+          base.resolve(artifacts == null || artifacts.dir() == null ? "artifacts" : artifacts.dir()),
+          artifactLimit());
     } catch (IllegalArgumentException e) {
       throw new UserException(ExitCodes.INVALID, "coordinator config: " + e.getMessage());
+    }
+  }
+
+  private long artifactLimit() {
+    if (artifacts == null || artifacts.maxSize() == null) {
+      return CoordinatorSettings.DEFAULT_MAX_ARTIFACT_BYTES;
+    }
+    try {
+      return org.entente.cli.job.ByteQuantity.parse(artifacts.maxSize());
+    } catch (IllegalArgumentException e) {
+      throw new UserException(
+          ExitCodes.INVALID, "field 'artifacts.maxSize': " + e.getMessage());
     }
   }
 

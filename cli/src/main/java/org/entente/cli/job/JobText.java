@@ -8,10 +8,13 @@ import java.util.Locale;
 import java.util.Map;
 import org.entente.cli.Output;
 import org.entente.proto.v1.Artifact;
+import org.entente.proto.v1.Checkpoint;
 import org.entente.proto.v1.JobSpec;
 import org.entente.proto.v1.JobSummary;
 import org.entente.proto.v1.ResourceAmounts;
+import org.entente.proto.v1.RoundOutcome;
 import org.entente.proto.v1.ShardStatus;
+import org.entente.proto.v1.TrainingStatus;
 
 /**
  * How the job commands show jobs, shards and resource amounts: short text for tables and maps for
@@ -119,6 +122,57 @@ public final class JobText {
     m.put("startedAt", instant(s.getStartedAtUnixMs()));
     m.put("finishedAt", instant(s.getFinishedAtUnixMs()));
     m.put("notBefore", instant(s.getNotBeforeUnixMs()));
+    if (s.hasOutput()) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("sha256", s.getOutput().getSha256());
+      o.put("sizeBytes", s.getOutput().getSizeBytes());
+      o.put("rows", s.getOutput().getRows());
+      m.put("output", o);
+    }
+    return m;
+  }
+
+  /** Training progress for {@code --json}. */
+  public static Map<String, Object> json(TrainingStatus t) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("rounds", t.getRounds());
+    m.put("checkpoint", t.hasCheckpoint() ? json(t.getCheckpoint()) : null);
+    List<Map<String, Object>> recent = new java.util.ArrayList<>();
+    for (RoundOutcome r : t.getRecentList()) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("round", r.getRound());
+      o.put("closedBy", r.getClosedBy());
+      o.put("loss", r.getLoss());
+      o.put("examples", r.getExamples());
+      o.put(
+          "contributions",
+          r.getContributionsList().stream()
+              .map(
+                  c -> {
+                    Map<String, Object> cm = new LinkedHashMap<>();
+                    cm.put("shard", c.getShard());
+                    cm.put("attempt", c.getAttempt());
+                    cm.put("examples", c.getExamples());
+                    cm.put("loss", c.getLoss());
+                    return cm;
+                  })
+              .toList());
+      o.put("missing", r.getMissingList());
+      o.put("checkpoint", json(r.getCheckpoint()));
+      o.put("openedAt", instant(r.getOpenedAtUnixMs()));
+      o.put("closedAt", instant(r.getClosedAtUnixMs()));
+      recent.add(o);
+    }
+    m.put("recent", recent);
+    return m;
+  }
+
+  private static Map<String, Object> json(Checkpoint c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("round", c.getRound());
+    m.put("sha256", c.getSha256());
+    m.put("sizeBytes", c.getSizeBytes());
+    m.put("uri", "entente:artifacts/" + c.getSha256());
     return m;
   }
 
@@ -154,6 +208,9 @@ public final class JobText {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("uri", a.getUri());
     m.put("sha256", a.getSha256());
+    if (!a.getJurisdiction().isEmpty()) {
+      m.put("jurisdiction", a.getJurisdiction());
+    }
     return m;
   }
 

@@ -1,6 +1,7 @@
 package org.entente.coordinator.api;
 
 import io.grpc.stub.StreamObserver;
+import org.entente.coordinator.artifacts.ArtifactApiService;
 import org.entente.coordinator.auth.AccessPolicy;
 import org.entente.coordinator.auth.Action;
 import org.entente.coordinator.errors.InvalidRequestException;
@@ -10,6 +11,9 @@ import org.entente.coordinator.jobs.LeaderLink;
 import org.entente.coordinator.membership.AgentSession;
 import org.entente.coordinator.membership.MembershipKeeper;
 import org.entente.coordinator.model.NodeKey;
+import org.entente.coordinator.training.TrainingApiService;
+import org.entente.proto.v1.ArtifactChunk;
+import org.entente.proto.v1.ArtifactInfo;
 import org.entente.proto.v1.CancelJobResponse;
 import org.entente.proto.v1.DrainLocalRequest;
 import org.entente.proto.v1.DrainLocalResponse;
@@ -17,10 +21,14 @@ import org.entente.proto.v1.ForwardCancelRequest;
 import org.entente.proto.v1.ForwardReportsRequest;
 import org.entente.proto.v1.ForwardReportsResponse;
 import org.entente.proto.v1.ForwardSubmitRequest;
+import org.entente.proto.v1.GetArtifactRequest;
 import org.entente.proto.v1.LocalNode;
 import org.entente.proto.v1.LocalNodesRequest;
 import org.entente.proto.v1.LocalNodesResponse;
+import org.entente.proto.v1.PutArtifactRequest;
 import org.entente.proto.v1.ReplicaServiceGrpc;
+import org.entente.proto.v1.RoundDownload;
+import org.entente.proto.v1.RoundUpload;
 import org.entente.proto.v1.SubmitJobResponse;
 import org.entente.security.PeerIdentity;
 
@@ -29,11 +37,20 @@ public final class ReplicaApiService extends ReplicaServiceGrpc.ReplicaServiceIm
   private final String replica;
   private final MembershipKeeper keeper;
   private final LeaderLink.Local leader;
+  private final ArtifactApiService artifacts;
+  private final TrainingApiService training;
 
-  public ReplicaApiService(String replica, MembershipKeeper keeper, LeaderLink.Local leader) {
+  public ReplicaApiService(
+      String replica,
+      MembershipKeeper keeper,
+      LeaderLink.Local leader,
+      ArtifactApiService artifacts,
+      TrainingApiService training) {
     this.replica = replica;
     this.keeper = keeper;
     this.leader = leader;
+    this.artifacts = artifacts;
+    this.training = training;
   }
 
   private LeaderLink.Local leaderHere() {
@@ -108,5 +125,22 @@ public final class ReplicaApiService extends ReplicaServiceGrpc.ReplicaServiceIm
                   req.getRequestedBy() + " via " + caller)
               .thenApply(ok -> DrainLocalResponse.newBuilder().setDelivered(ok).build());
         });
+  }
+
+  // The artifact calls check that the caller is a coordinator, as every call here must.
+
+  @Override
+  public StreamObserver<PutArtifactRequest> replicateArtifact(StreamObserver<ArtifactInfo> out) {
+    return artifacts.receiveCopy(out);
+  }
+
+  @Override
+  public void fetchArtifact(GetArtifactRequest req, StreamObserver<ArtifactChunk> out) {
+    artifacts.serveCopy(req, out);
+  }
+
+  @Override
+  public StreamObserver<RoundUpload> relayRound(StreamObserver<RoundDownload> out) {
+    return training.relayed(out);
   }
 }

@@ -23,21 +23,29 @@ public final class ReplicaClients implements Closeable {
 
   /** A stub for the replica at {@code host:port}, with the given deadline. */
   public ReplicaServiceGrpc.ReplicaServiceBlockingStub replica(String address, long deadlineMs) {
-    ManagedChannel ch =
-        channels.computeIfAbsent(
-            address,
-            a -> {
-              int colon = a.lastIndexOf(':');
-              return NettyChannelBuilder.forAddress(
-                      a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
-                  .sslContext(tls)
-                  .maxInboundMessageSize(8 << 20)
-                  .keepAliveTime(30, java.util.concurrent.TimeUnit.SECONDS)
-                  .keepAliveTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
-                  .build();
-            });
-    return ReplicaServiceGrpc.newBlockingStub(ch)
+    return ReplicaServiceGrpc.newBlockingStub(channel(address))
         .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** An asynchronous stub (for client streams) to the replica at {@code host:port}. */
+  public ReplicaServiceGrpc.ReplicaServiceStub replicaAsync(String address, long deadlineMs) {
+    return ReplicaServiceGrpc.newStub(channel(address))
+        .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS);
+  }
+
+  private ManagedChannel channel(String address) {
+    return channels.computeIfAbsent(
+        address,
+        a -> {
+          int colon = a.lastIndexOf(':');
+          return NettyChannelBuilder.forAddress(
+                  a.substring(0, colon), Integer.parseInt(a.substring(colon + 1)))
+              .sslContext(tls)
+              .maxInboundMessageSize(8 << 20)
+              .keepAliveTime(30, java.util.concurrent.TimeUnit.SECONDS)
+              .keepAliveTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+              .build();
+        });
   }
 
   @Override

@@ -43,6 +43,7 @@ public final class ArtifactStore implements Closeable {
   private final long maxBytes;
   private final FileChannel lockFile;
   private final FileLock lock;
+  private boolean deleteOnClose;
 
   private ArtifactStore(Path dir, long maxBytes, FileChannel lockFile, FileLock lock) {
     this.dir = dir;
@@ -89,6 +90,14 @@ public final class ArtifactStore implements Closeable {
     return store;
   }
 
+  /** Opens a store in a new temporary directory, deleted with everything in it on close. */
+  public static ArtifactStore openTemporary(long maxBytes) throws IOException {
+    Path dir = Files.createTempDirectory("entente-artifacts-");
+    ArtifactStore store = open(dir, maxBytes);
+    store.deleteOnClose = true;
+    return store;
+  }
+
   private int removeStaleUploads() throws IOException {
     int n = 0;
     try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
@@ -125,6 +134,27 @@ public final class ArtifactStore implements Closeable {
       return Optional.of(Files.size(path(sha256)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
+    }
+  }
+
+  /**
+   * Opens the stored content without hashing it first, for senders that hash as they send (see
+   * {@link ChunkPump}) to a receiver that checks the digest itself.
+   *
+   * @return the content positioned at its start, or empty when absent
+   */
+  public Optional<Read> open(String sha256) throws IOException {
+    FileChannel in;
+    try {
+      in = FileChannel.open(path(sha256), StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new Read(sha256, in.size(), in));
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
     }
   }
 
@@ -214,13 +244,23 @@ public final class ArtifactStore implements Closeable {
     }
   }
 
-  /** Releases the directory lock. Uploads still open are abandoned by their own close. */
+  /**
+   * Releases the directory lock (and deletes a temporary store). Uploads still open are abandoned
+   * by their own close.
+   */
   @Override
   public void close() throws IOException {
     try {
       lock.release();
     } finally {
       lockFile.close();
+    }
+    if (deleteOnClose) {
+      try (var all = Files.walk(dir)) {
+        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
     }
   }
 

@@ -8,7 +8,8 @@ import org.entente.security.Role;
  * Who may do what, as a pure function of the caller's identity, the action and the nation (and for
  * nodes, the name) it targets. Goals: a node speaks only for itself; an operator acts only for its
  * own nation; only coordinators call coordinator-internal RPCs; any member role except nodes may
- * read the federation. Stateless.
+ * read the federation; any member may read artifacts and any but auditors may store them.
+ * Stateless.
  */
 public final class AccessPolicy {
   private AccessPolicy() {}
@@ -51,7 +52,17 @@ public final class AccessPolicy {
                   + targetNation);
         }
       }
+      case EXCHANGE_ROUND -> require(caller, Role.NODE, action);
       case REPLICA_INTERNAL -> require(caller, Role.COORDINATOR, action);
+      case PUT_ARTIFACT -> {
+        if (caller.role() == Role.AUDITOR) {
+          throw new ForbiddenException(
+              "auditors may read artifacts but not store them; caller is " + caller);
+        }
+      }
+      case READ_ARTIFACTS -> {
+        // Every member identity: agents fetch models and data, operators and auditors check them.
+      }
     }
   }
 

@@ -16,6 +16,12 @@ public enum Action {
   CANCEL_JOB,
   /** Read jobs and quotas. */
   READ_JOBS,
+  /** Send a shard's FedAvg update and receive the round's average (nodes, for their shards). */
+  EXCHANGE_ROUND,
   /** Coordinator-internal calls between replicas. */
-  REPLICA_INTERNAL
+  REPLICA_INTERNAL,
+  /** Upload to the artifact store. */
+  PUT_ARTIFACT,
+  /** Download or look up a stored artifact. */
+  READ_ARTIFACTS
 }

@@ -100,14 +100,33 @@ public final class LeaderLink implements AutoCloseable {
                 .getSettledList());
   }
 
-  private <T> CompletableFuture<T> remote(java.util.function.Function<String, T> call) {
+  /** Whether this replica is the leader (its duties run in this process). */
+  public boolean leadingHere() {
+    return local.leading();
+  }
+
+  /**
+   * The address of the leading replica's server.
+   *
+   * @throws UnavailableException when none is elected, or the election names this replica while it
+   *     does not lead yet
+   */
+  public String leaderAddress() {
     String leader = election.leaderId().orElse("");
     int at = leader.lastIndexOf('@');
     if (at < 0 || leader.equals(self)) {
-      return CompletableFuture.failedFuture(
-          new UnavailableException("no leader is elected right now; retry in a few seconds"));
+      throw new UnavailableException("no leader is elected right now; retry in a few seconds");
     }
-    String address = leader.substring(at + 1);
+    return leader.substring(at + 1);
+  }
+
+  private <T> CompletableFuture<T> remote(java.util.function.Function<String, T> call) {
+    String address;
+    try {
+      address = leaderAddress();
+    } catch (UnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     try {
       return CompletableFuture.supplyAsync(() -> call.apply(address), forwarding);
     } catch (java.util.concurrent.RejectedExecutionException e) {

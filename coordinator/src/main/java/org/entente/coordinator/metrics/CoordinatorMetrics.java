@@ -93,6 +93,16 @@ public final class CoordinatorMetrics implements Closeable {
           .name("entente_shards_preempted_total")
           .help("Shards preempted by priority or quota reclaim")
           .register(registry);
+  public final Counter artifactBytesStored =
+      Counter.builder()
+          .name("entente_artifact_bytes_stored_total")
+          .help("Artifact bytes verified and stored (uploads and copies from other replicas)")
+          .register(registry);
+  public final Counter artifactBytesServed =
+      Counter.builder()
+          .name("entente_artifact_bytes_served_total")
+          .help("Artifact bytes sent to clients and to other replicas")
+          .register(registry);
 
   private HTTPServer server;
 

@@ -1,0 +1,42 @@
+package org.entente.coordinator.training;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Optional;
+import org.entente.coordinator.artifacts.ArtifactStore;
+import org.entente.coordinator.artifacts.ReplicatedArtifacts;
+import org.entente.coordinator.model.TrainingRecord.CheckpointRef;
+import org.entente.proto.model.ModelFile;
+import org.entente.proto.v1.ArtifactInfo;
+
+/** Checkpoints as model files in the replicated artifact store. */
+public final class ArtifactCheckpoints implements CheckpointStore {
+  private final ReplicatedArtifacts artifacts;
+
+  public ArtifactCheckpoints(ReplicatedArtifacts artifacts) {
+    this.artifacts = artifacts;
+  }
+
+  @Override
+  public CheckpointRef store(ModelFile file) throws Exception {
+    byte[] bytes = file.toBytes();
+    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    ArtifactInfo info = artifacts.put(new ByteArrayInputStream(bytes), sha, bytes.length);
+    return new CheckpointRef(file.header().getRound(), info.getSha256(), info.getSizeBytes());
+  }
+
+  @Override
+  public Optional<ModelFile> load(CheckpointRef ref) throws Exception {
+    Optional<ArtifactStore.Read> read = artifacts.openOrFetch(ref.sha256());
+    if (read.isEmpty()) {
+      return Optional.empty();
+    }
+    try (ArtifactStore.Read r = read.get();
+        InputStream in = Channels.newInputStream(r.channel())) {
+      return Optional.of(ModelFile.read(new java.io.BufferedInputStream(in, 1 << 16)));
+    }
+  }
+}
