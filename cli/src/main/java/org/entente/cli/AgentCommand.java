@@ -1,13 +1,18 @@
 package org.entente.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
+import org.entente.agent.CoordinatorServices;
 import org.entente.agent.HostResourceProbe;
 import org.entente.agent.NodeAgent;
+import org.entente.agent.djl.DjlRunners;
 import org.entente.cli.config.AgentConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +39,17 @@ public final class AgentCommand implements Callable<Integer> {
             new HostResourceProbe(loaded.labels()),
             Clock.systemUTC(),
             new SplittableRandom(),
-            scheduler);
+            scheduler,
+            channel -> {
+              try {
+                return DjlRunners.registry(
+                    new CoordinatorServices(channel, loaded.workDir(), SSLContext.getDefault()));
+              } catch (IOException | NoSuchAlgorithmException e) {
+                throw new UserException(
+                    ExitCodes.INVALID,
+                    "workDir " + loaded.workDir() + " cannot be used: " + e.getMessage());
+              }
+            });
     CountDownLatch stopped = new CountDownLatch(1);
     io.grpc.Status[] refusal = {null};
     agent.onStopped(

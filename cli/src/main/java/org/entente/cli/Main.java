@@ -1,6 +1,7 @@
 package org.entente.cli;
 
 import io.grpc.StatusRuntimeException;
+import org.entente.cli.artifact.ArtifactCommand;
 import org.entente.cli.client.StatusCodes;
 import org.entente.cli.demo.DemoCommand;
 import org.entente.cli.pki.PkiCommand;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
       JobCommand.class,
       CancelCommand.class,
       QuotasCommand.class,
+      ArtifactCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -2,16 +2,20 @@ package org.entente.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -22,6 +26,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.entente.proto.v1.ArtifactChunk;
 import org.entente.proto.v1.ArtifactInfo;
@@ -250,6 +255,62 @@ class ArtifactApiTest {
   }
 
   @Test
+  void get_readerTakesNothing_replicaStopsSendingUntilItDoes() throws Exception {
+    byte[] big = content(64 * CHUNK);
+    String sha = sha(big);
+    put("DE", big);
+    Coordinator de = replicas.get("DE");
+    long servedBefore = de.metrics().artifactBytesServed.getLongValue();
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    AtomicReference<ClientCallStreamObserver<GetArtifactRequest>> call = new AtomicReference<>();
+    ArtifactServiceGrpc.newStub(operator("DE"))
+        .get(
+            GetArtifactRequest.newBuilder().setSha256(sha).build(),
+            new ClientResponseObserver<GetArtifactRequest, ArtifactChunk>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<GetArtifactRequest> c) {
+                c.disableAutoRequestWithInitial(1);
+                call.set(c);
+              }
+
+              @Override
+              public void onNext(ArtifactChunk c) {
+                synchronized (received) {
+                  received.writeBytes(c.getChunk().toByteArray());
+                }
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                done.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {
+                done.complete(null);
+              }
+            });
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> size(received) > 0);
+    // Flow control: what the replica hands to the call stays near the transport's windows.
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> de.metrics().artifactBytesServed.getLongValue() - servedBefore < 24L * CHUNK);
+
+    call.get().request(Integer.MAX_VALUE);
+    done.get(30, TimeUnit.SECONDS);
+    assertThat(received.toByteArray()).isEqualTo(big);
+  }
+
+  private static int size(ByteArrayOutputStream b) {
+    synchronized (b) {
+      return b.size();
+    }
+  }
+
+  @Test
   void get_replicaLostItsCopy_isRefilledFromAPeerAndServes() throws Exception {
     byte[] data = content(2 * CHUNK + 7);
     String sha = sha(data);
@@ -376,8 +437,8 @@ class ArtifactApiTest {
                             .build())))
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
     // The transport ends that call; the replica then drops the upload it had begun.
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(5))
+    await()
+        .atMost(Duration.ofSeconds(5))
         .untilAsserted(() -> assertThat(allStoredFiles()).hasSameElementsAs(before));
   }
 
@@ -441,15 +502,15 @@ class ArtifactApiTest {
     Coordinator fr = f.startReplica("FR", chroot);
     CoordinatorFixture.awaitLeader(List.of(de, fr));
     byte[] data = content(5_000);
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> put(de, data).getReplicasList(), r -> r.equals(List.of("DE", "FR")));
 
     f.stop(fr);
     byte[] more = content(6_000);
 
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(10))
+    await()
+        .atMost(Duration.ofSeconds(10))
         .until(() -> put(de, more).getReplicasList(), r -> r.equals(List.of("DE")));
     assertThat(get(f.channel(de, f.operator("DE")), sha(more))).isEqualTo(more);
   }

@@ -65,6 +65,41 @@ public final class FederationClient implements Closeable {
     return onAnyReplica(JobServiceGrpc::newBlockingStub, call);
   }
 
+  /** A call that sets its own deadlines (transfers take as long as their size needs). */
+  @FunctionalInterface
+  public interface ChannelCall<T> {
+    T apply(Channel channel) throws java.io.IOException, InterruptedException;
+  }
+
+  /**
+   * Like {@link #call}, with the channel itself, for streaming calls: each replica in turn until
+   * one answers or fails for a reason another replica would share.
+   */
+  public <T> T withChannel(ChannelCall<T> call) throws java.io.IOException, InterruptedException {
+    StatusRuntimeException last = null;
+    for (ManagedChannel ch : channels) {
+      try {
+        return call.apply(ch);
+      } catch (StatusRuntimeException e) {
+        if (!StatusCodes.retryable(e.getStatus().getCode())) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw noReplica(last);
+  }
+
+  private StatusRuntimeException noReplica(StatusRuntimeException last) {
+    return Status.UNAVAILABLE
+        .withDescription(
+            "no coordinator answered (tried "
+                + String.join(", ", coordinators)
+                + "): "
+                + (last == null ? "" : last.getStatus().getDescription()))
+        .asRuntimeException();
+  }
+
   private <S extends AbstractStub<S>, T> T onAnyReplica(
       Function<Channel, S> stubs, Function<S, T> call) {
     StatusRuntimeException last = null;
@@ -79,13 +114,7 @@ public final class FederationClient implements Closeable {
         last = e;
       }
     }
-    throw Status.UNAVAILABLE
-        .withDescription(
-            "no coordinator answered (tried "
-                + String.join(", ", coordinators)
-                + "): "
-                + (last == null ? "" : last.getStatus().getDescription()))
-        .asRuntimeException();
+    throw noReplica(last);
   }
 
   @Override

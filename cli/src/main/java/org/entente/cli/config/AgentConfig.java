@@ -16,15 +16,19 @@ public record AgentConfig(
     @JsonProperty(value = "trust", required = true) List<String> trust,
     @JsonProperty(value = "coordinators", required = true) List<String> coordinators,
     @JsonProperty("labels") Map<String, String> labels,
-    @JsonProperty("reconnect") Reconnect reconnect) {
+    @JsonProperty("reconnect") Reconnect reconnect,
+    @JsonProperty("workDir") String workDir) {
 
   /** {@code reconnect:} block. */
   public record Reconnect(
       @JsonProperty("initialBackoff") Duration initialBackoff,
       @JsonProperty("maxBackoff") Duration maxBackoff) {}
 
-  /** A loaded agent config: settings plus the labels the node advertises. */
-  public record Loaded(AgentSettings settings, Map<String, String> labels) {}
+  /**
+   * A loaded agent config: settings, the labels the node advertises, and the work directory
+   * (artifact cache), relative paths resolved against the config file's directory.
+   */
+  public record Loaded(AgentSettings settings, Map<String, String> labels, Path workDir) {}
 
   public static Loaded load(Path file) {
     AgentConfig c = YamlFiles.read(file, AgentConfig.class);
@@ -48,7 +52,8 @@ public record AgentConfig(
               c.coordinators(),
               backoff,
               Duration.ofSeconds(10));
-      return new Loaded(s, c.labels() == null ? Map.of() : c.labels());
+      Path work = base.resolve(c.workDir() == null ? "work" : c.workDir()).normalize();
+      return new Loaded(s, c.labels() == null ? Map.of() : c.labels(), work);
     } catch (IllegalArgumentException e) {
       throw new UserException(ExitCodes.INVALID, "agent config: " + e.getMessage());
     }

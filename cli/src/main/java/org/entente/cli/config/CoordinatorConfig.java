@@ -120,7 +120,8 @@ public record CoordinatorConfig(
           metrics == null || metrics.port() == null ? -1 : metrics.port(),
           l,
           scheduling == null ? SchedulingSettings.defaults() : scheduling.toSettings(),
-          base.resolve(artifacts == null || artifacts.dir() == null ? "artifacts" : artifacts.dir()),
+          base.resolve(
+              artifacts == null || artifacts.dir() == null ? "artifacts" : artifacts.dir()),
           artifactLimit());
     } catch (IllegalArgumentException e) {
       throw new UserException(ExitCodes.INVALID, "coordinator config: " + e.getMessage());
@@ -134,8 +135,7 @@ public record CoordinatorConfig(
     try {
       return org.entente.cli.job.ByteQuantity.parse(artifacts.maxSize());
     } catch (IllegalArgumentException e) {
-      throw new UserException(
-          ExitCodes.INVALID, "field 'artifacts.maxSize': " + e.getMessage());
+      throw new UserException(ExitCodes.INVALID, "field 'artifacts.maxSize': " + e.getMessage());
     }
   }
 

@@ -1,8 +1,11 @@
 package org.entente.cli.demo;
 
+import io.grpc.Channel;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,9 +16,15 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.entente.agent.AgentSettings;
+import org.entente.agent.CoordinatorServices;
 import org.entente.agent.HostResourceProbe;
 import org.entente.agent.NodeAgent;
+import org.entente.agent.djl.DjlRunners;
+import org.entente.agent.shards.RunnerRegistry;
 import org.entente.cli.client.IdentityDir;
 import org.entente.coordinator.Coordinator;
 import org.entente.coordinator.CoordinatorSettings;
@@ -54,6 +63,31 @@ public final class LocalFederation implements Closeable {
       Duration sessionTimeout,
       Consumer<String> progress)
       throws Exception {
+    return start(
+        nations,
+        agentsPerNation,
+        zkConnect,
+        chroot,
+        sessionTimeout,
+        Files.createTempDirectory("entente-federation"),
+        progress);
+  }
+
+  /**
+   * Starts the federation, keeping each replica's artifact store and each agent's work directory
+   * (artifact cache) under {@code workDir}.
+   *
+   * @param progress told about each step as it completes
+   */
+  public static LocalFederation start(
+      List<String> nations,
+      int agentsPerNation,
+      String zkConnect,
+      String chroot,
+      Duration sessionTimeout,
+      Path workDir,
+      Consumer<String> progress)
+      throws Exception {
     LocalPki pki = LocalPki.create(Clock.systemUTC(), nations.toArray(String[]::new));
     LocalFederation f = new LocalFederation(pki);
     try {
@@ -71,7 +105,10 @@ public final class LocalFederation implements Closeable {
         KeyMaterial keys = pki.issue(new Identity(n, Role.COORDINATOR, "coordinator"), "127.0.0.1");
         CoordinatorSettings s =
             CoordinatorSettings.defaults(keys, pki.bundle(), "127.0.0.1", 0, zkConnect, chroot)
-                .withSessionTimeout(sessionTimeout);
+                .withSessionTimeout(sessionTimeout)
+                .toBuilder()
+                .artifactDir(workDir.resolve(n).resolve("coordinator").resolve("artifacts"))
+                .build();
         Coordinator c = new Coordinator(s, Clock.systemUTC());
         f.coordinators.put(n, c);
         c.start();
@@ -98,7 +135,8 @@ public final class LocalFederation implements Closeable {
                       Map.of("nation", n.toLowerCase(java.util.Locale.ROOT), "demo", "true")),
                   Clock.systemUTC(),
                   new SplittableRandom(n.hashCode() * 31L + i),
-                  f.scheduler);
+                  f.scheduler,
+                  runners(workDir.resolve(n).resolve(name)));
           f.agents.add(a);
           a.start();
         }
@@ -108,6 +146,18 @@ public final class LocalFederation implements Closeable {
       f.close();
       throw e;
     }
+  }
+
+  /** DJL runners whose artifacts are cached under {@code agentDir}. */
+  private static Function<Supplier<Channel>, RunnerRegistry> runners(Path agentDir) {
+    return channel -> {
+      try {
+        return DjlRunners.registry(
+            new CoordinatorServices(channel, agentDir, SSLContext.getDefault()));
+      } catch (IOException | NoSuchAlgorithmException e) {
+        throw new IllegalStateException("cannot prepare " + agentDir + ": " + e.getMessage(), e);
+      }
+    };
   }
 
   /** Every replica's address, in nation order. */

@@ -392,6 +392,30 @@ class CoordinatorConfigTest {
   }
 
   @Test
+  void load_artifacts_defaultNextToConfigOrAsConfigured() throws IOException {
+    String base = HEAD + "listen: 127.0.0.1:0\nzookeeper: {connect: 'localhost:2181'}\n";
+
+    CoordinatorSettings defaults = CoordinatorConfig.load(config(base));
+    CoordinatorSettings set =
+        CoordinatorConfig.load(
+            config(base + "artifacts: {dir: /var/lib/entente/a, maxSize: 8Gi}\n"));
+
+    assertThat(defaults.artifactDir()).isEqualTo(conf.toAbsolutePath().resolve("artifacts"));
+    assertThat(defaults.maxArtifactBytes()).isEqualTo(2L << 30);
+    assertThat(set.artifactDir()).isEqualTo(Path.of("/var/lib/entente/a"));
+    assertThat(set.maxArtifactBytes()).isEqualTo(8L << 30);
+  }
+
+  @Test
+  void coordinator_badArtifactLimit_isInvalidNamingTheField() throws IOException {
+    String base = HEAD + "listen: 127.0.0.1:0\nzookeeper: {connect: 'localhost:2181'}\n";
+
+    assertThat(invalid(base + "artifacts: {maxSize: lots}\n"))
+        .contains("field 'artifacts.maxSize'");
+    assertThat(invalid(base + "artifacts: {maxSize: 0}\n")).contains("artifacts.maxSize");
+  }
+
+  @Test
   void coordinator_badChroot_isInvalid() throws IOException {
     String line =
         invalid(HEAD + "listen: 127.0.0.1:1\nzookeeper: {connect: 'localhost:2181', chroot: x}\n");

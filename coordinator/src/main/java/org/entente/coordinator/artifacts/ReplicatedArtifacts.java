@@ -3,8 +3,6 @@ package org.entente.coordinator.artifacts;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,17 +17,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.entente.coordinator.api.ReplicaClients;
 import org.entente.coordinator.errors.NotFoundException;
+import org.entente.coordinator.errors.UnavailableException;
 import org.entente.coordinator.grpc.Calls;
 import org.entente.coordinator.metrics.CoordinatorMetrics;
 import org.entente.coordinator.zk.ReplicaRecord;
 import org.entente.proto.v1.ArtifactChunk;
 import org.entente.proto.v1.ArtifactInfo;
 import org.entente.proto.v1.GetArtifactRequest;
-import org.entente.proto.v1.PutArtifactHeader;
-import org.entente.proto.v1.PutArtifactRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,14 +169,19 @@ public final class ReplicatedArtifacts implements Closeable {
   /** Runs blocking artifact work (hashing, transfers) on the transfer pool. */
   <T> CompletableFuture<T> submit(Callable<T> work) {
     CompletableFuture<T> f = new CompletableFuture<>();
-    transfers.execute(
-        () -> {
-          try {
-            f.complete(work.call());
-          } catch (Exception | Error e) {
-            f.completeExceptionally(e);
-          }
-        });
+    try {
+      transfers.execute(
+          () -> {
+            try {
+              f.complete(work.call());
+            } catch (Exception | Error e) {
+              f.completeExceptionally(e);
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      f.completeExceptionally(
+          new UnavailableException("this replica is shutting down; retry on another replica"));
+    }
     return f;
   }
 
@@ -211,7 +214,6 @@ public final class ReplicatedArtifacts implements Closeable {
   }
 
   private CompletableFuture<ArtifactInfo> push(ReplicaRecord peer, String sha256, long size) {
-    CompletableFuture<ArtifactInfo> result = new CompletableFuture<>();
     Optional<ArtifactStore.Read> content;
     try {
       content = store.open(sha256);
@@ -222,93 +224,13 @@ public final class ReplicatedArtifacts implements Closeable {
       return CompletableFuture.failedFuture(
           new IOException("no longer stored here; it was removed while being copied"));
     }
-    PutArtifactRequest header =
-        PutArtifactRequest.newBuilder()
-            .setHeader(PutArtifactHeader.newBuilder().setSha256(sha256).setSizeBytes(size))
-            .build();
     // Time to copy grows with size: a minute plus one second per megabyte.
     long deadlineMs = 60_000 + size / 1_000;
-    Copy copy = new Copy(content.get(), header, result);
-    // Not tied to the uploader's call: the copy goes on even if the uploader gives up waiting.
-    try {
-      Context.ROOT.run(
-          () -> clients.replicaAsync(peer.address(), deadlineMs).replicateArtifact(copy));
-    } catch (RuntimeException e) {
-      copy.abandon();
-      return CompletableFuture.failedFuture(e);
-    }
-    copy.pump.pump();
-    return result;
-  }
-
-  /** One copy to a peer: pumps the content while the call is ready, completes with its answer. */
-  private final class Copy implements ClientResponseObserver<PutArtifactRequest, ArtifactInfo> {
-    private final ArtifactStore.Read content;
-    private final PutArtifactRequest header;
-    private final CompletableFuture<ArtifactInfo> result;
-    private ChunkPump<PutArtifactRequest> pump;
-    private ArtifactInfo answer;
-
-    Copy(
-        ArtifactStore.Read content,
-        PutArtifactRequest header,
-        CompletableFuture<ArtifactInfo> result) {
-      this.content = content;
-      this.header = header;
-      this.result = result;
-    }
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<PutArtifactRequest> call) {
-      pump =
-          new ChunkPump<>(
-              call,
-              content,
-              store,
-              header,
-              ReplicatedArtifacts::chunk,
-              ReplicatedArtifacts::chunk,
-              metrics.artifactBytesServed::inc);
-      call.setOnReadyHandler(pump::pump);
-    }
-
-    void abandon() {
-      if (pump != null) {
-        pump.stop();
-        return;
-      }
-      try {
-        content.close();
-      } catch (IOException e) {
-        log.debug("closing {} failed: {}", content.sha256(), e.toString());
-      }
-    }
-
-    @Override
-    public void onNext(ArtifactInfo value) {
-      answer = value;
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      pump.stop();
-      result.completeExceptionally(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      // The peer may answer before all chunks are sent: it already held the content.
-      pump.stop();
-      if (answer == null) {
-        result.completeExceptionally(new IOException("the replica answered nothing"));
-      } else {
-        result.complete(answer);
-      }
-    }
-  }
-
-  private static PutArtifactRequest chunk(com.google.protobuf.ByteString bytes) {
-    return PutArtifactRequest.newBuilder().setChunk(bytes).build();
+    return PeerCopy.send(
+        () -> clients.replicaAsync(peer.address(), deadlineMs),
+        content.get(),
+        store,
+        metrics.artifactBytesServed::inc);
   }
 
   /**

@@ -49,6 +49,14 @@ class AccessPolicyTest {
           DE, node,        gpu-01, REPLICA_INTERNAL,    '', '',     deny
           DE, operator,    ops-1,  REPLICA_INTERNAL,    '', '',     deny
           DE, auditor,     aud-1,  REPLICA_INTERNAL,    '', '',     deny
+          DE, operator,    ops-1,  PUT_ARTIFACT,        '', '',     allow
+          DE, node,        gpu-01, PUT_ARTIFACT,        '', '',     allow
+          FR, coordinator, coord,  PUT_ARTIFACT,        '', '',     allow
+          DE, auditor,     aud-1,  PUT_ARTIFACT,        '', '',     deny
+          DE, node,        gpu-01, READ_ARTIFACTS,      '', '',     allow
+          DE, operator,    ops-1,  READ_ARTIFACTS,      '', '',     allow
+          JP, auditor,     aud-1,  READ_ARTIFACTS,      '', '',     allow
+          FR, coordinator, coord,  READ_ARTIFACTS,      '', '',     allow
           """)
   void check_tableRow_verdictAsListed(
       String nation,
