@@ -1,11 +1,16 @@
 package org.entente.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.entente.agent.artifacts.ArtifactClient;
+import org.entente.agent.shards.ArtifactException;
 import org.entente.cli.client.FederationClient;
 import org.entente.cli.job.JobText;
 import org.entente.proto.v1.GetJobRequest;
@@ -36,13 +41,25 @@ public final class JobCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON.")
   boolean json;
 
+  @Option(
+      names = "--output",
+      paramLabel = "DIR",
+      description =
+          "Download what the job produced into DIR (created if needed), each file checked against"
+              + " its SHA-256: inference outputs as shard-<i>.csv, a training job's model (its"
+              + " last checkpoint) as model.entm.")
+  Path output;
+
   @Mixin ClientOptions client;
 
   @Override
-  public Integer call() {
+  public Integer call() throws InterruptedException {
     JobStatus j;
     try (FederationClient c = client.open()) {
       j = c.jobs(s -> s.getJob(GetJobRequest.newBuilder().setJobId(jobId).build()));
+      if (output != null) {
+        return download(c, j);
+      }
     }
     var w = spec.commandLine().getOut();
     if (json) {
@@ -137,6 +154,60 @@ public final class JobCommand implements Callable<Integer> {
                 ? "coordinator default"
                 : JobText.duration(s.getMaxRuntimeMs())));
     w.flush();
+  }
+
+  /** The job's products, one verified file each, listed as they land. */
+  private int download(FederationClient c, JobStatus j) throws InterruptedException {
+    Map<String, String> files = new LinkedHashMap<>();
+    for (ShardStatus s : j.getShardsList()) {
+      if (s.hasOutput()) {
+        files.put("shard-" + s.getIndex() + ".csv", s.getOutput().getSha256());
+      }
+    }
+    if (j.hasTraining() && j.getTraining().hasCheckpoint()) {
+      files.put("model.entm", j.getTraining().getCheckpoint().getSha256());
+    }
+    if (files.isEmpty()) {
+      throw new UserException(
+          ExitCodes.NOT_FOUND,
+          "job "
+              + jobId
+              + " ("
+              + j.getSummary().getState()
+              + ") has no outputs yet: inference shards have them once they succeed, training"
+              + " jobs once a round has closed");
+    }
+    try {
+      Files.createDirectories(output);
+    } catch (IOException e) {
+      throw new UserException(ExitCodes.INVALID, "--output " + output + ": " + e.getMessage());
+    }
+    var w = spec.commandLine().getOut();
+    List<Map<String, Object>> written = new ArrayList<>();
+    for (var f : files.entrySet()) {
+      Path target = output.resolve(f.getKey());
+      long size;
+      try {
+        size = c.withChannel(ch -> new ArtifactClient(() -> ch).get(f.getValue(), target, n -> {}));
+      } catch (ArtifactException e) {
+        throw new UserException(ExitCodes.FAILURE, e.getMessage() + "; " + target + " not written");
+      } catch (IOException e) {
+        throw new UserException(ExitCodes.INVALID, "--output " + output + ": " + e.getMessage());
+      }
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("file", target.toString());
+      m.put("sha256", f.getValue());
+      m.put("sizeBytes", size);
+      written.add(m);
+      if (!json) {
+        w.printf("%s  %s  %s%n", target, Output.bytes(size), f.getValue());
+        w.flush();
+      }
+    }
+    if (json) {
+      Output.json(w, Map.of("job", jobId, "files", written));
+    }
+    return ExitCodes.OK;
   }
 
   private static void printTraining(PrintWriter w, TrainingStatus t) {

@@ -86,6 +86,7 @@ public final class DemoCommand implements Callable<Integer> {
               zk.connectString(),
               "/entente",
               Duration.ofSeconds(10),
+              dir.resolve("nations"),
               this::step);
     } catch (Exception e) {
       zk.close();
@@ -116,9 +117,9 @@ public final class DemoCommand implements Callable<Integer> {
     try (FederationClient c =
         new FederationClient(
             federation.operator("DE"), federation.bundle(), federation.addresses(), 10_000)) {
-      DemoJob.run(c, out, 60_000);
+      new DemoWorkloads(c, out, NATIONS).run(dir.resolve("data"), 300_000);
     } catch (io.grpc.StatusRuntimeException e) {
-      out.println("The demo job could not run: " + e.getStatus().getDescription());
+      out.println("The demo jobs could not run: " + e.getStatus().getDescription());
     }
     String coordinators = String.join(",", federation.addresses());
     Path identity = dir.resolve("identities").resolve("de-operator");
