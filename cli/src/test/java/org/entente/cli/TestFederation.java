@@ -24,12 +24,29 @@ public final class TestFederation {
 
   private TestFederation() {}
 
-  /** Starts DE, FR and JP with one agent each, writes the operator identities, awaits agents. */
+  /**
+   * Starts DE, FR and JP with one agent each running the placeholder workload, writes the operator
+   * identities, awaits agents.
+   */
   public static LocalFederation start(String zkConnect, String chroot, Path identities)
+      throws Exception {
+    return start(zkConnect, chroot, identities, LocalFederation.PLACEHOLDERS);
+  }
+
+  /** Like {@link #start(String, String, Path)}, with the agents' runners chosen. */
+  public static LocalFederation start(
+      String zkConnect, String chroot, Path identities, LocalFederation.Runners runners)
       throws Exception {
     LocalFederation f =
         LocalFederation.start(
-            List.of("DE", "FR", "JP"), 1, zkConnect, chroot, Duration.ofSeconds(4), s -> {});
+            List.of("DE", "FR", "JP"),
+            1,
+            zkConnect,
+            chroot,
+            Duration.ofSeconds(4),
+            identities.resolveSibling(identities.getFileName() + "-work"),
+            runners,
+            s -> {});
     try {
       f.writeIdentities(identities);
       await("every agent registered")

@@ -44,7 +44,13 @@ public final class CoordinatorServices implements ShardServices {
 
   @Override
   public Path fetch(Artifact artifact) throws ArtifactException, InterruptedException {
-    return fetcher.fetch(artifact);
+    return fetcher.fetch("artifact", artifact);
+  }
+
+  @Override
+  public Path fetch(String label, Artifact artifact)
+      throws ArtifactException, InterruptedException {
+    return fetcher.fetch(label, artifact);
   }
 
   @Override

@@ -88,6 +88,32 @@ public final class LocalFederation implements Closeable {
       Path workDir,
       Consumer<String> progress)
       throws Exception {
+    return start(
+        nations, agentsPerNation, zkConnect, chroot, sessionTimeout, workDir, DJL, progress);
+  }
+
+  /** How agents get their runners: from their work directory and their coordinator channel. */
+  public interface Runners {
+    Function<Supplier<Channel>, RunnerRegistry> forAgent(Path agentDir);
+  }
+
+  /** DJL runners, with each agent's artifact cache under its own directory. */
+  public static final Runners DJL = LocalFederation::runners;
+
+  /** The placeholder workload (sleeps for parameters.duration), for tests of job handling. */
+  public static final Runners PLACEHOLDERS = agentDir -> channel -> RunnerRegistry.placeholders();
+
+  /** Like the other overloads, with the agents' runners chosen by {@code runners}. */
+  public static LocalFederation start(
+      List<String> nations,
+      int agentsPerNation,
+      String zkConnect,
+      String chroot,
+      Duration sessionTimeout,
+      Path workDir,
+      Runners runners,
+      Consumer<String> progress)
+      throws Exception {
     LocalPki pki = LocalPki.create(Clock.systemUTC(), nations.toArray(String[]::new));
     LocalFederation f = new LocalFederation(pki);
     try {
@@ -136,7 +162,7 @@ public final class LocalFederation implements Closeable {
                   Clock.systemUTC(),
                   new SplittableRandom(n.hashCode() * 31L + i),
                   f.scheduler,
-                  runners(workDir.resolve(n).resolve(name)));
+                  runners.forAgent(workDir.resolve(n).resolve(name)));
           f.agents.add(a);
           a.start();
         }

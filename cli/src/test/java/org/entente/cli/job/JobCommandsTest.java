@@ -63,7 +63,7 @@ class JobCommandsTest {
     return Files.writeString(dir.resolve(name + ".yaml"), yaml);
   }
 
-  /** A CPU-only job of {@code shards} shards that runs for {@code duration}. */
+  /** A CPU-only placeholder job of {@code shards} shards that runs for {@code duration}. */
   private static Path cpuJob(String name, int shards, String duration) throws IOException {
     return jobFile(
         name,

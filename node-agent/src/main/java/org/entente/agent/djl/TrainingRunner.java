@@ -61,7 +61,7 @@ public final class TrainingRunner implements ShardRunner {
 
     Examples examples =
         CsvExamples.readLabelled(
-            services.fetch(partition.artifact()),
+            services.fetch("data[" + partition.index() + "]", partition.artifact()),
             partition.describe(),
             architecture.features(),
             architecture.classes(),
@@ -185,12 +185,18 @@ public final class TrainingRunner implements ShardRunner {
               .build();
       String what = "checkpoint of round " + c.getRound();
       return new Start(
-          readModel(services.fetch(artifact), what), c.getRound(), what, c.getSha256());
+          readModel(services.fetch("checkpoint", artifact), what),
+          c.getRound(),
+          what,
+          c.getSha256());
     }
     if (a.hasModel()) {
       String what = "model " + JobParameters.printable(a.getModel().getUri(), 200);
       return new Start(
-          readModel(services.fetch(a.getModel()), what), 0, what, a.getModel().getSha256());
+          readModel(services.fetch("model", a.getModel()), what),
+          0,
+          what,
+          a.getModel().getSha256());
     }
     return null;
   }

@@ -22,6 +22,15 @@ public interface ShardServices {
   Path fetch(Artifact artifact) throws ArtifactException, InterruptedException;
 
   /**
+   * Like {@link #fetch(Artifact)}, with errors naming the artifact as {@code label} (for example
+   * {@code model} or {@code data[2]}), the job file's field.
+   */
+  default Path fetch(String label, Artifact artifact)
+      throws ArtifactException, InterruptedException {
+    return fetch(artifact);
+  }
+
+  /**
    * Stores {@code file} in the coordinators' content-addressed store.
    *
    * @return its digest and size ({@code rows} left 0 for the caller to fill in)
