@@ -186,7 +186,8 @@ public final class Coordinator implements Closeable {
     LocalLeader local = new LocalLeader(jobLeader);
     leaderLink = new LeaderLink(local, election, peers, self.participantId());
     dispatcher = new ShardDispatcher(jobView, keeper, leaderLink);
-    rounds = new RoundAggregator(jobView, jobLeader, new ArtifactCheckpoints(artifacts), clock);
+    rounds =
+        new RoundAggregator(jobView, jobLeader, new ArtifactCheckpoints(artifacts), clock, metrics);
     TrainingApiService trainingApi = new TrainingApiService(rounds, leaderLink, peers);
     dispatcher.start();
     AgentGatewayService gateway =

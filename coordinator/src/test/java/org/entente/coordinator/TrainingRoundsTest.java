@@ -195,6 +195,7 @@ class TrainingRoundsTest {
     assertThat(round.getExamples()).isEqualTo(4);
     assertThat(round.getContributionsList()).hasSize(3);
     assertThat(s.getTraining().getCheckpoint().getSha256()).isEqualTo(sha);
+    assertThat(fed.leader().metrics().fedavgRounds.labelValues("all").get()).isEqualTo(1.0);
     // The checkpoint is a model file with the average, readable from every replica.
     for (String n : JobFederation.NATIONS) {
       try (ArtifactStore.Read read = fed.replica(n).artifacts().openOrFetch(sha).orElseThrow();
@@ -245,6 +246,7 @@ class TrainingRoundsTest {
     RoundOutcome round = job(fed, id).getTraining().getRecent(0);
     assertThat(round.getClosedBy()).isEqualTo("timeout");
     assertThat(round.getMissingList()).containsExactly(2);
+    assertThat(fed.leader().metrics().fedavgRounds.labelValues("timeout").get()).isEqualTo(1.0);
     // JP's late update for round 1 is not averaged in: it gets round 1's average to go on from.
     Answer late = send(fed, "JP", "gpu-1", a2, 1, 1, 100f, 100f, 100f).get(15, TimeUnit.SECONDS);
     assertThat(late.header().getIncluded()).isFalse();

@@ -45,6 +45,23 @@ public final class CoordinatorMetrics implements Closeable {
               25e-3, 100e-3)
           .register(registry);
 
+  public final Counter fedavgRounds =
+      Counter.builder()
+          .name("entente_fedavg_rounds_total")
+          .help(
+              "FedAvg rounds the leader ended, by outcome: all, timeout (stragglers left out), failed")
+          .labelNames("outcome")
+          .register(registry);
+  public final Histogram fedavgPersistSeconds =
+      Histogram.builder()
+          .name("entente_fedavg_round_persist_seconds")
+          .help(
+              "Time from a round closing to its shards being answered: checkpoint stored on"
+                  + " every replica and the round recorded in ZooKeeper")
+          .classicOnly()
+          .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+          .register(registry);
+
   public final Gauge leader =
       Gauge.builder().name("entente_leader").help("1 while this replica leads").register(registry);
   public final Gauge epoch =

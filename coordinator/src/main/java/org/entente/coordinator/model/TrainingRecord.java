@@ -13,6 +13,12 @@ public record TrainingRecord(int rounds, CheckpointRef checkpoint, List<RoundRec
   /** Outcomes kept in the record; older ones fall off so the znode stays small. */
   public static final int KEEP_ROUNDS = 200;
 
+  /**
+   * Shard contributions kept over all recent rounds (about 60 bytes each): a job of many shards
+   * keeps fewer rounds, so the record stays far below ZooKeeper's 1 MB.
+   */
+  public static final int KEEP_CONTRIBUTIONS = 4_000;
+
   public TrainingRecord {
     recent = List.copyOf(recent == null ? List.of() : recent);
   }
@@ -52,9 +58,16 @@ public record TrainingRecord(int rounds, CheckpointRef checkpoint, List<RoundRec
     }
     List<RoundRecord> next = new ArrayList<>(recent);
     next.add(r);
-    if (next.size() > KEEP_ROUNDS) {
-      next = next.subList(next.size() - KEEP_ROUNDS, next.size());
+    int from = Math.max(0, next.size() - KEEP_ROUNDS);
+    int kept = 0;
+    for (int i = next.size() - 1; i >= from; i--) {
+      kept += next.get(i).contributions().size();
+      if (kept > KEEP_CONTRIBUTIONS && i < next.size() - 1) {
+        from = i + 1;
+        break;
+      }
     }
+    next = next.subList(from, next.size());
     return new TrainingRecord(rounds, r.checkpoint(), next);
   }
 }

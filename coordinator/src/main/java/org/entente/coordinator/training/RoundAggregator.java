@@ -20,6 +20,7 @@ import org.entente.coordinator.errors.UnavailableException;
 import org.entente.coordinator.jobs.JobLeader;
 import org.entente.coordinator.jobs.JobProtos;
 import org.entente.coordinator.jobs.JobView;
+import org.entente.coordinator.metrics.CoordinatorMetrics;
 import org.entente.coordinator.model.JobRecord;
 import org.entente.coordinator.model.NodeKey;
 import org.entente.coordinator.model.ShardRecord;
@@ -62,6 +63,7 @@ public final class RoundAggregator implements Closeable {
   }
 
   private final JobView view;
+  private final CoordinatorMetrics metrics;
   private final JobLeader leader;
   private final CheckpointStore checkpoints;
   private final Clock clock;
@@ -69,7 +71,13 @@ public final class RoundAggregator implements Closeable {
   private final ExecutorService persist;
   private final Map<String, Job> jobs = new HashMap<>();
 
-  public RoundAggregator(JobView view, JobLeader leader, CheckpointStore checkpoints, Clock clock) {
+  public RoundAggregator(
+      JobView view,
+      JobLeader leader,
+      CheckpointStore checkpoints,
+      Clock clock,
+      CoordinatorMetrics metrics) {
+    this.metrics = metrics;
     this.view = view;
     this.leader = leader;
     this.checkpoints = checkpoints;
@@ -236,6 +244,7 @@ public final class RoundAggregator implements Closeable {
     List<Waiter> waiters = new ArrayList<>(job.waiting.values());
     job.waiting.clear();
     if (s.get() instanceof RoundBook.Failed f) {
+      metrics.fedavgRounds.labelValues("failed").inc();
       log.warn("job {}: {}", jobId, f.why());
       for (Waiter w : waiters) {
         w.answer().completeExceptionally(new ConflictException(f.why()));
@@ -262,6 +271,8 @@ public final class RoundAggregator implements Closeable {
   }
 
   private void persistThenAnswer(String jobId, Job job, RoundBook.Closed c, List<Waiter> waiters) {
+    long closedAt = System.nanoTime();
+    metrics.fedavgRounds.labelValues(c.closedBy()).inc();
     CompletableFuture.supplyAsync(
             () -> {
               try {
@@ -307,6 +318,7 @@ public final class RoundAggregator implements Closeable {
                 jobs.remove(jobId, job);
                 return;
               }
+              metrics.fedavgPersistSeconds.observe((System.nanoTime() - closedAt) / 1e9);
               job.newestCheckpoint = ref;
               log.info(
                   "job {}: round {} closed by {} with {} shards, loss {}",
