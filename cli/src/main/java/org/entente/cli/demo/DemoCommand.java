@@ -114,23 +114,31 @@ public final class DemoCommand implements Callable<Integer> {
     federation.writeIdentities(dir.resolve("identities"));
     awaitUp(federation);
     printFederation(federation);
+    List<String> ran = List.of();
     try (FederationClient c =
         new FederationClient(
             federation.operator("DE"), federation.bundle(), federation.addresses(), 10_000)) {
-      new DemoWorkloads(c, out, NATIONS).run(dir.resolve("data"), 300_000);
+      ran = new DemoWorkloads(c, out, NATIONS).run(dir.resolve("data"), 300_000);
     } catch (io.grpc.StatusRuntimeException e) {
       out.println("The demo jobs could not run: " + e.getStatus().getDescription());
     }
     String coordinators = String.join(",", federation.addresses());
     Path identity = dir.resolve("identities").resolve("de-operator");
     out.println();
-    out.println("Submit your own, as the DE operator:");
-    out.println(
-        "  ./entente submit deploy/examples/job-training.yaml --coordinator "
-            + coordinators
-            + " --identity "
-            + identity);
-    out.println("  ./entente jobs --coordinator " + coordinators + " --identity " + identity);
+    String as = " --coordinator " + coordinators + " --identity " + identity;
+    out.println("Run the demo's jobs again, or your own, as the DE operator:");
+    out.println("  ./entente submit " + dir.resolve("jobs").resolve("fedavg.yaml") + as);
+    out.println("  ./entente jobs" + as);
+    if (!ran.isEmpty()) {
+      out.println("  ./entente job " + ran.get(0) + as + "        # rounds, loss, model");
+      out.println(
+          "  ./entente job "
+              + ran.get(ran.size() - 1)
+              + " --output "
+              + dir.resolve("out")
+              + as
+              + "   # verified outputs");
+    }
     out.println();
     out.println("Press Ctrl-C to stop.");
     out.flush();

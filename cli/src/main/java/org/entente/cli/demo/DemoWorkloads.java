@@ -52,7 +52,11 @@ final class DemoWorkloads {
             + " mostly classes 0-1, FR 1-2, JP 2-3.%n      Each partition stays in its nation's"
             + " directory and is read only by a shard placed in that nation.%n",
         String.join(", ", nations));
-    String training = submit(trainingSpec(data));
+    JobSpec trainingSpec = trainingSpec(data);
+    Path jobs = dataDir.resolveSibling("jobs");
+    Files.createDirectories(jobs);
+    Files.writeString(jobs.resolve("fedavg.yaml"), yaml(trainingSpec));
+    String training = submit(trainingSpec);
     out.printf(
         "%nSubmitted %s: federated training (FedAvg), an MLP 8-32-4, %d rounds of 25 local steps"
             + " per shard.%n",
@@ -70,7 +74,9 @@ final class DemoWorkloads {
     out.printf(
         "%nUploaded the held-out set (%d rows) to the artifact store: %s, copied to %s.%n",
         data.heldOut().rows(), heldOut.getUri(), String.join(", ", heldOut.getReplicasList()));
-    String inference = submit(inferenceSpec(model, heldOut.getSha256()));
+    JobSpec inferenceSpec = inferenceSpec(model, heldOut.getSha256());
+    Files.writeString(jobs.resolve("inference.yaml"), yaml(inferenceSpec));
+    String inference = submit(inferenceSpec);
     out.printf(
         "Submitted %s: batch inference with the trained model, 3 shards over the held-out set.%n",
         inference);
@@ -82,7 +88,7 @@ final class DemoWorkloads {
     return List.of(training, inference);
   }
 
-  private JobSpec trainingSpec(DemoData.Written data) {
+  JobSpec trainingSpec(DemoData.Written data) {
     JobSpec.Builder b =
         JobSpec.newBuilder()
             .setName("demo-fedavg")
@@ -113,7 +119,7 @@ final class DemoWorkloads {
     return b.build();
   }
 
-  private JobSpec inferenceSpec(String modelSha, String dataSha) {
+  JobSpec inferenceSpec(String modelSha, String dataSha) {
     return JobSpec.newBuilder()
         .setName("demo-inference")
         .setKind("inference")
@@ -127,6 +133,49 @@ final class DemoWorkloads {
             Artifact.newBuilder().setUri(ArtifactClient.URI_PREFIX + dataSha).setSha256(dataSha))
         .putParameters("batchSize", "128")
         .build();
+  }
+
+  /**
+   * The spec as a job file, so that a user can submit the same job again with {@code entente
+   * submit}: the demo writes one for each job it runs.
+   */
+  static String yaml(JobSpec s) {
+    StringBuilder b = new StringBuilder();
+    b.append("# Written by entente demo; submit it again with: entente submit <this file>\n");
+    b.append("name: ").append(s.getName()).append('\n');
+    b.append("kind: ").append(s.getKind()).append('\n');
+    b.append("shards: ").append(s.getShards()).append('\n');
+    if (s.getGang()) {
+      b.append("gang: true\n");
+    }
+    b.append("priority: ").append(s.getPriority()).append('\n');
+    b.append("retryLimit: ").append(s.getRetryLimit()).append('\n');
+    b.append("resources: {cpus: ")
+        .append(s.getResources().getCpus())
+        .append(", memory: ")
+        .append(s.getResources().getMemoryBytes() >> 20)
+        .append("Mi}\n");
+    if (s.getPlacement().getSpread()) {
+      b.append("placement: {spread: true}\n");
+    }
+    if (s.hasModel()) {
+      b.append("model: ").append(artifact(s.getModel())).append('\n');
+    }
+    b.append("data:\n");
+    s.getDataList().forEach(a -> b.append("  - ").append(artifact(a)).append('\n'));
+    b.append("parameters:\n");
+    new java.util.TreeMap<>(s.getParametersMap())
+        .forEach((k, v) -> b.append("  ").append(k).append(": \"").append(v).append("\"\n"));
+    return b.toString();
+  }
+
+  private static String artifact(Artifact a) {
+    return "{uri: \""
+        + a.getUri()
+        + "\", sha256: "
+        + a.getSha256()
+        + (a.getJurisdiction().isEmpty() ? "" : ", jurisdiction: " + a.getJurisdiction())
+        + "}";
   }
 
   private String submit(JobSpec spec) {
