@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.entente.cli.ExitCodes;
 import org.entente.cli.UserException;
@@ -158,13 +159,25 @@ class JobSpecFileTest {
     assertThat(training.getShards()).isEqualTo(3);
     assertThat(training.getGang()).isTrue();
     assertThat(training.getResources().getGpus()).isZero();
-    assertThat(training.getPlacement().getSpread()).isTrue();
-    assertThat(training.getPlacement().getJurisdictionsList()).containsExactly("DE", "FR", "JP");
-    assertThat(training.getParametersMap()).containsEntry("duration", "20s");
+    assertThat(training.getDataList())
+        .extracting(Artifact::getJurisdiction)
+        .containsExactly("DE", "FR", "JP");
+    assertThat(training.getParametersMap())
+        .containsEntry("model", "mlp")
+        .containsEntry("rounds", "20");
     assertThat(inference.getKind()).isEqualTo("inference");
     assertThat(inference.getShards()).isEqualTo(2);
     assertThat(inference.getGang()).isFalse();
-    assertThat(inference.getPlacement().getJurisdictionsList()).containsExactly("DE");
+    assertThat(inference.getModel().getUri()).startsWith("entente:artifacts/");
+    assertThat(inference.getDataCount()).isEqualTo(1);
+  }
+
+  @Test
+  void exampleFiles_passTheCoordinatorsChecks() {
+    for (String name : List.of("job-training.yaml", "job-inference.yaml")) {
+      JobSpec p = JobSpecFile.read(Path.of("..", "deploy", "examples", name));
+      org.entente.coordinator.model.JobSpec.fromProto(p);
+    }
   }
 
   @Test
