@@ -256,6 +256,7 @@ public final class ShardDispatcher implements Closeable {
             .setShard(shard.index())
             .setAttempt(shard.attempt())
             .setJobName(spec.name())
+            .setNation(job.get().nation())
             .setKind(spec.kind())
             .setTotalShards(spec.shards())
             .setResources(spec.resourcesProto())
