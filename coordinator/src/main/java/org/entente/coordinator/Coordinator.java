@@ -38,6 +38,7 @@ import org.entente.coordinator.membership.FederationView;
 import org.entente.coordinator.membership.MembershipKeeper;
 import org.entente.coordinator.membership.RosterKeeper;
 import org.entente.coordinator.metrics.CoordinatorMetrics;
+import org.entente.coordinator.model.NodeRecord;
 import org.entente.coordinator.training.ArtifactCheckpoints;
 import org.entente.coordinator.training.RoundAggregator;
 import org.entente.coordinator.training.TrainingApiService;
@@ -188,7 +189,16 @@ public final class Coordinator implements Closeable {
     dispatcher = new ShardDispatcher(jobView, keeper, leaderLink);
     rounds =
         new RoundAggregator(jobView, jobLeader, new ArtifactCheckpoints(artifacts), clock, metrics);
-    TrainingApiService trainingApi = new TrainingApiService(rounds, leaderLink, peers);
+    TrainingApiService trainingApi =
+        new TrainingApiService(
+            rounds,
+            leaderLink,
+            peers,
+            node -> {
+              NodeRecord r = view.liveNodes().get(node);
+              // A node's record names the replica holding its stream as NATION/coordinator@host.
+              return r == null ? null : r.replica().substring(0, r.replica().indexOf('/'));
+            });
     dispatcher.start();
     AgentGatewayService gateway =
         new AgentGatewayService(

@@ -97,7 +97,19 @@ class TrainingRoundsTest {
       int round,
       long examples,
       float... values) {
-    ManagedChannel ch = f.channel(fed.replica(nation), f.node(nation, node));
+    return sendVia(fed.replica(nation), nation, node, a, round, examples, values);
+  }
+
+  /** Sends an update as {@code nation}'s node through {@code replica}. */
+  private static CompletableFuture<Answer> sendVia(
+      Coordinator replica,
+      String nation,
+      String node,
+      ShardAssignment a,
+      int round,
+      long examples,
+      float... values) {
+    ManagedChannel ch = f.channel(replica, f.node(nation, node));
     CompletableFuture<Answer> out = new CompletableFuture<>();
     StreamObserver<RoundDownload> answers =
         new StreamObserver<>() {
@@ -280,5 +292,103 @@ class TrainingRoundsTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> job(fed, id).getShards(0).getNode().equals("DE/gpu-2"));
+  }
+
+  @Test
+  void aNewLeader_continuesTheRoundsFromTheRecordedCheckpoint() throws Exception {
+    JobFederation fed = JobFederation.start(f, "fedfail", JobFlowTest.fast());
+    Coordinator old = fed.leader();
+    String via = fed.anyOtherNation(old);
+    Coordinator stays = fed.replica(via);
+    var agents = new java.util.ArrayList<RawAgent>();
+    for (String n : JobFederation.NATIONS) {
+      agents.add(fed.nodeVia(via, n, "gpu-1", RawAgent.defaultResources(), (agent, message) -> {}));
+    }
+    String id = fed.submit("DE", training("failover", "3", "3", "30s"));
+    List<ShardAssignment> a = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      a.add(running(agents.get(i), id, i));
+    }
+    var first = new java.util.ArrayList<CompletableFuture<Answer>>();
+    for (int i = 0; i < 3; i++) {
+      first.add(sendVia(stays, JobFederation.NATIONS.get(i), "gpu-1", a.get(i), 1, 1, i, i, i));
+    }
+    for (var r : first) {
+      assertThat(r.get(15, TimeUnit.SECONDS).values()).containsExactly(1f, 1f, 1f);
+    }
+    fed.stop(old);
+    Coordinator next = fed.awaitNewLeader(old);
+    assertThat(next).isNotSameAs(old);
+    // Round 2 goes to the new leader, which starts from the recorded round 1. A late round-1
+    // update gets the stored average back.
+    Answer late =
+        sendVia(stays, "DE", "gpu-1", a.get(0), 1, 1, 9f, 9f, 9f).get(30, TimeUnit.SECONDS);
+    assertThat(late.header().getIncluded()).isFalse();
+    assertThat(late.values()).containsExactly(1f, 1f, 1f);
+    var second = new java.util.ArrayList<CompletableFuture<Answer>>();
+    for (int i = 0; i < 3; i++) {
+      second.add(sendVia(stays, JobFederation.NATIONS.get(i), "gpu-1", a.get(i), 2, 1, 2, 4, 6));
+    }
+    for (var r : second) {
+      Answer ans = r.get(30, TimeUnit.SECONDS);
+      assertThat(ans.header().getRound()).isEqualTo(2);
+      assertThat(ans.values()).containsExactly(2f, 4f, 6f);
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                fed.jobsVia(via, "DE")
+                        .getJob(GetJobRequest.newBuilder().setJobId(id).build())
+                        .getTraining()
+                        .getCheckpoint()
+                        .getRound()
+                    == 2);
+  }
+
+  @Test
+  void aRelay_mayNotSpeakForANodeItDoesNotHold_andPoisonedValuesAreRefused() throws Exception {
+    JobFederation fed = JobFederation.start(f, "fedrelay", JobFlowTest.fast());
+    var de = fed.node("DE", "gpu-1");
+    fed.node("FR", "gpu-1");
+    fed.node("JP", "gpu-1");
+    String id = fed.submit("DE", training("relay", "2", "3", "30s"));
+    ShardAssignment a0 = running(de, id, 0);
+    // FR's coordinator relays an update in the name of DE/gpu-1, whose stream DE's replica holds.
+    ManagedChannel ch =
+        f.channel(fed.leader(), f.keys("FR", org.entente.security.Role.COORDINATOR, "coordinator"));
+    CompletableFuture<Answer> forged = new CompletableFuture<>();
+    RoundUploads.send(
+        org.entente.proto.v1.ReplicaServiceGrpc.newStub(ch)
+            .relayRound(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(RoundDownload m) {}
+
+                  @Override
+                  public void onError(Throwable t) {
+                    forged.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    forged.complete(null);
+                  }
+                }),
+        RoundUpdateHeader.newBuilder()
+            .setJobId(id)
+            .setShard(0)
+            .setAttempt(a0.getAttempt())
+            .setRound(1)
+            .setExamples(1)
+            .setModel(TINY)
+            .setNode("DE/gpu-1")
+            .build(),
+        new float[] {1f, 1f, 1f});
+    assertThat(codeOf(forged)).isEqualTo(Status.Code.PERMISSION_DENIED);
+    // DE's own node sending NaN is refused before it can spoil the average.
+    assertThat(codeOf(send(fed, "DE", "gpu-1", a0, 1, 1, 1f, Float.NaN, 1f)))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(job(fed, id).hasTraining()).isFalse();
   }
 }

@@ -77,6 +77,11 @@ public final class ReplicatedArtifacts implements Closeable {
     this.metrics = metrics;
   }
 
+  /** The nations of the other live replicas. */
+  public List<String> peers() {
+    return others().stream().map(ReplicaRecord::nation).toList();
+  }
+
   /** The local store. */
   public ArtifactStore store() {
     return store;

@@ -183,7 +183,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     return done;
   }
 
-  /** Queues a cancellation by an operator of {@code callerNation}. */
   /**
    * Records how a FedAvg round of a training job ended (its checkpoint already stored). Completes
    * with the job as committed; a round older than the recorded one changes nothing. Fails with
@@ -200,6 +199,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     return done;
   }
 
+  /** Queues a cancellation by an operator of {@code callerNation}. */
   public CompletableFuture<JobRecord> cancel(String jobId, String reason, String callerNation) {
     CompletableFuture<JobRecord> done = new CompletableFuture<>();
     if (fence == null) {
@@ -462,11 +462,26 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       if (t == null) {
         t = new TrainingRecord(TrainingPlan.of(e.job.spec()).rounds(), null, List.of());
       }
-      TrainingRecord next = t.with(r.round());
-      if (next == t) {
-        done.complete(e.job);
+      TrainingRecord.RoundRecord round = r.round();
+      if (round.round() <= t.lastRound()) {
+        // Recorded already: the same average again is fine; another one (a leader that started
+        // from an older view) must not be answered as if it were the record.
+        boolean same =
+            t.recent().stream()
+                .anyMatch(
+                    x ->
+                        x.round() == round.round()
+                            && x.checkpoint().sha256().equals(round.checkpoint().sha256()));
+        if (same) {
+          done.complete(e.job);
+        } else {
+          done.completeExceptionally(
+              new UnavailableException(
+                  "round " + r.round().round() + " of " + r.jobId() + " is recorded already"));
+        }
         continue;
       }
+      TrainingRecord next = t.with(r.round());
       waiting.add(done);
       apply(
           batch,

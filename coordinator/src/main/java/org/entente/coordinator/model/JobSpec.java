@@ -246,6 +246,15 @@ public record JobSpec(
     if (!a.getSha256().matches("[0-9a-f]{64}")) {
       throw new InvalidRequestException(field + ".sha256", "must be 64 lowercase hex digits");
     }
+    if (uri.startsWith("entente:") && !uri.equals("entente:artifacts/" + a.getSha256())) {
+      throw new InvalidRequestException(
+          field + ".uri",
+          "an artifact in the coordinators' store is named entente:artifacts/<its sha256>");
+    }
+    if (uri.startsWith("file:") && !uri.startsWith("file:/")) {
+      throw new InvalidRequestException(
+          field + ".uri", "a file: URI names an absolute path on the agent's host (file:///...)");
+    }
     return new ArtifactRef(uri, a.getSha256(), a.getJurisdiction());
   }
 

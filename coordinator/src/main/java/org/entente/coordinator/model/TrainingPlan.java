@@ -45,7 +45,18 @@ public record TrainingPlan(int rounds, int minShards, long roundTimeoutMs) {
     }
     number(p, "rounds", 1, 1, 100_000);
     number(p, "minShards", 1, 1, shards);
-    number(p, "localSteps", 1, 1, 10_000_000);
+    number(p, "localSteps", 1, 1, 1_000_000);
+    number(p, "inputs", 1, 1, 1 << 20);
+    number(p, "classes", 2, 2, 1 << 16);
+    number(p, "channels", 1, 1, 64);
+    number(p, "height", 4, 4, 4096);
+    number(p, "width", 4, 4, 4096);
+    String hidden = p.get("hidden");
+    if (hidden != null && !hidden.trim().matches("|[0-9]{1,7}( *, *[0-9]{1,7})*")) {
+      throw new InvalidRequestException(
+          "parameters.hidden",
+          "hidden layer widths as a comma list such as 64,32, got '" + clip(hidden) + "'");
+    }
     number(p, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
     duration(p, "roundTimeout", DEFAULT_ROUND_TIMEOUT_MS, 1_000, 3_600_000);
     String lr = p.get("learningRate");

@@ -14,8 +14,9 @@ public record TrainingRecord(int rounds, CheckpointRef checkpoint, List<RoundRec
   public static final int KEEP_ROUNDS = 200;
 
   /**
-   * Shard contributions kept over all recent rounds (about 60 bytes each): a job of many shards
-   * keeps fewer rounds, so the record stays far below ZooKeeper's 1 MB.
+   * Shard entries (contributions and missing shards) kept over all recent rounds (at most about 60
+   * bytes each): a job of many shards keeps fewer rounds, so the record stays far below ZooKeeper's
+   * 1 MB.
    */
   public static final int KEEP_CONTRIBUTIONS = 4_000;
 
@@ -61,7 +62,7 @@ public record TrainingRecord(int rounds, CheckpointRef checkpoint, List<RoundRec
     int from = Math.max(0, next.size() - KEEP_ROUNDS);
     int kept = 0;
     for (int i = next.size() - 1; i >= from; i--) {
-      kept += next.get(i).contributions().size();
+      kept += next.get(i).contributions().size() + next.get(i).missing().size();
       if (kept > KEEP_CONTRIBUTIONS && i < next.size() - 1) {
         from = i + 1;
         break;

@@ -8,11 +8,15 @@ import java.util.HexFormat;
 import java.util.Optional;
 import org.entente.coordinator.artifacts.ArtifactStore;
 import org.entente.coordinator.artifacts.ReplicatedArtifacts;
+import org.entente.coordinator.errors.UnavailableException;
 import org.entente.coordinator.model.TrainingRecord.CheckpointRef;
 import org.entente.proto.model.ModelFile;
 import org.entente.proto.v1.ArtifactInfo;
 
-/** Checkpoints as model files in the replicated artifact store. */
+/**
+ * Checkpoints as model files in the replicated artifact store. A checkpoint counts as stored only
+ * once another live replica holds a verified copy too, so losing the leader loses no checkpoint.
+ */
 public final class ArtifactCheckpoints implements CheckpointStore {
   private final ReplicatedArtifacts artifacts;
 
@@ -25,6 +29,15 @@ public final class ArtifactCheckpoints implements CheckpointStore {
     byte[] bytes = file.toBytes();
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     ArtifactInfo info = artifacts.put(new ByteArrayInputStream(bytes), sha, bytes.length);
+    if (info.getReplicasCount() < 2 && !artifacts.peers().isEmpty()) {
+      // Recorded while only the leader holds it, a checkpoint would die with the leader.
+      throw new UnavailableException(
+          "checkpoint of round "
+              + file.header().getRound()
+              + " reached no other replica (live: "
+              + String.join(", ", artifacts.peers())
+              + "); the round is not recorded");
+    }
     return new CheckpointRef(file.header().getRound(), info.getSha256(), info.getSizeBytes());
   }
 

@@ -54,11 +54,16 @@ public final class RoundAggregator implements Closeable {
     final RoundBook book;
     final Map<Integer, Waiter> waiting = new HashMap<>();
     CheckpointRef newestCheckpoint;
+
+    /** The newest round whose checkpoint is stored and recorded. */
+    int storedRound;
+
     long checkAt = Long.MAX_VALUE;
 
-    Job(RoundBook book, CheckpointRef newest) {
+    Job(RoundBook book, CheckpointRef newest, int storedRound) {
       this.book = book;
       this.newestCheckpoint = newest;
+      this.storedRound = storedRound;
     }
   }
 
@@ -121,13 +126,16 @@ public final class RoundAggregator implements Closeable {
     return answer;
   }
 
-  private void take(
-      NodeKey node, RoundUpdateHeader h, float[] values, CompletableFuture<Answer> a) {
-    if (!leader.leading()) {
-      a.completeExceptionally(
-          new UnavailableException("this replica is not the leader; FedAvg runs on the leader"));
-      return;
-    }
+  /**
+   * Checks, before any parameters are taken in, that {@code node} holds the current attempt of a
+   * running training shard (from this replica's view; the leader checks again). Cheap: callers use
+   * it to refuse a stranger before allocating room for its upload.
+   */
+  public void precheck(NodeKey node, RoundUpdateHeader h) {
+    owned(node, h);
+  }
+
+  private JobView.Job owned(NodeKey node, RoundUpdateHeader h) {
     JobView.Job j =
         view.jobWithShards(h.getJobId())
             .orElseThrow(() -> new NotFoundException("no job " + h.getJobId()));
@@ -162,9 +170,21 @@ public final class RoundAggregator implements Closeable {
               + rec.id()
               + "/"
               + h.getShard()
-              + " has been replaced by attempt "
-              + s.attempt());
+              + " is not the current one (attempt "
+              + s.attempt()
+              + ")");
     }
+    return j;
+  }
+
+  private void take(
+      NodeKey node, RoundUpdateHeader h, float[] values, CompletableFuture<Answer> a) {
+    if (!leader.leading()) {
+      a.completeExceptionally(
+          new UnavailableException("this replica is not the leader; FedAvg runs on the leader"));
+      return;
+    }
+    JobRecord rec = owned(node, h).record();
     Job job = book(rec);
     RoundBook.Offer offer =
         job.book.offer(
@@ -183,16 +203,22 @@ public final class RoundAggregator implements Closeable {
         before
             .answer()
             .completeExceptionally(
-                new ConflictException("superseded by a newer update of the same shard"));
+                new UnavailableException("superseded by a newer update of the same shard"));
       }
       settle(rec.id(), job);
     } else if (offer instanceof RoundBook.Late late) {
+      if (late.newest().round() > job.storedRound) {
+        throw new UnavailableException(
+            "round " + late.newest().round() + " is being stored; send again in a moment");
+      }
       a.complete(answer(late.newest(), job.newestCheckpoint, false));
     } else {
       RoundBook.Refused r = (RoundBook.Refused) offer;
-      throw r.ahead()
-          ? new ConflictException(r.why())
-          : new InvalidRequestException("update", r.why());
+      switch (r.kind()) {
+        case RETRY -> throw new UnavailableException(r.why());
+        case CONFLICT -> throw new ConflictException(r.why());
+        default -> throw new InvalidRequestException("update", r.why());
+      }
     }
   }
 
@@ -205,7 +231,7 @@ public final class RoundAggregator implements Closeable {
       return job;
     }
     if (job != null) {
-      failAll(job, new ConflictException("round state moved on; send again"));
+      failAll(job, new UnavailableException("round state moved on; send again"));
     }
     RoundBook.Closed newest = null;
     CheckpointRef ref = t == null ? null : t.checkpoint();
@@ -214,7 +240,9 @@ public final class RoundAggregator implements Closeable {
     }
     job =
         new Job(
-            new RoundBook(rec.spec().shards(), TrainingPlan.of(rec.spec()), recorded, newest), ref);
+            new RoundBook(rec.spec().shards(), TrainingPlan.of(rec.spec()), recorded, newest),
+            ref,
+            recorded);
     jobs.put(rec.id(), job);
     return job;
   }
@@ -308,18 +336,26 @@ public final class RoundAggregator implements Closeable {
                     jobId,
                     c.round(),
                     cause.toString());
+                // The job ended or vanished: say so. Anything else (no leader, a store that
+                // reached no peer) is worth sending again.
                 RuntimeException fail =
-                    cause instanceof RuntimeException re
-                            && !(cause instanceof IllegalStateException)
-                        ? re
+                    cause instanceof ConflictException || cause instanceof NotFoundException
+                        ? (RuntimeException) cause
                         : new UnavailableException(
-                            "round " + c.round() + " could not be stored: " + cause.getMessage());
+                            "round "
+                                + c.round()
+                                + " could not be stored ("
+                                + cause.getMessage()
+                                + "); send again");
                 waiters.forEach(w -> w.answer().completeExceptionally(fail));
+                // The book moved on to a round that is not recorded: start again from the record.
+                failAll(job, fail);
                 jobs.remove(jobId, job);
                 return;
               }
               metrics.fedavgPersistSeconds.observe((System.nanoTime() - closedAt) / 1e9);
               job.newestCheckpoint = ref;
+              job.storedRound = Math.max(job.storedRound, c.round());
               log.info(
                   "job {}: round {} closed by {} with {} shards, loss {}",
                   jobId,

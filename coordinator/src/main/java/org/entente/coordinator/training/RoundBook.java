@@ -44,8 +44,21 @@ public final class RoundBook {
   /** Its round has closed: answer now with the newest average. */
   public record Late(Closed newest) implements Offer {}
 
-  /** Refused; {@code ahead} when the update is for a round that has not opened. */
-  public record Refused(String why, boolean ahead) implements Offer {}
+  /** Why an update is refused, which decides what its sender should do. */
+  public enum Refusal {
+    /** The update itself is wrong (shape, values, weight): sending it again will not help. */
+    INVALID,
+    /** The round state is not ready for it yet (catching up, a new leader): send it again. */
+    RETRY,
+    /** Newer state has replaced it (a newer attempt sent, the job is done). */
+    CONFLICT
+  }
+
+  /** Refused, and why. */
+  public record Refused(String why, Refusal kind) implements Offer {}
+
+  /** The most one update may weigh: far above any partition, far below overflow. */
+  public static final long MAX_EXAMPLES = 1_000_000_000_000L;
 
   /** How an open round ended. */
   public sealed interface Settled {}
@@ -90,7 +103,7 @@ public final class RoundBook {
     this.plan = Objects.requireNonNull(plan, "plan");
     this.open = lastRound + 1;
     this.newest = newest;
-    this.layout = newest == null ? null : newest.model();
+    this.layout = newest == null ? null : newest.model().toBuilder().setRound(0).build();
   }
 
   /** The round being collected. */
@@ -111,23 +124,34 @@ public final class RoundBook {
   /** Takes an update at time {@code now}. */
   public Offer offer(Update u, long now) {
     if (u.shard() < 0 || u.shard() >= shards) {
-      return new Refused("shard " + u.shard() + " is outside 0.." + (shards - 1), false);
+      return new Refused("shard " + u.shard() + " is outside 0.." + (shards - 1), Refusal.INVALID);
     }
-    if (u.examples() < 1) {
-      return new Refused("an update must count at least 1 example", false);
+    if (u.examples() < 1 || u.examples() > MAX_EXAMPLES) {
+      return new Refused(
+          "an update weighs between 1 and " + MAX_EXAMPLES + " examples, got " + u.examples(),
+          Refusal.INVALID);
+    }
+    if (!Double.isFinite(u.loss())) {
+      return new Refused("the loss is not a finite number", Refusal.INVALID);
     }
     if (u.round() < open) {
       return newest != null && newest.round() >= u.round()
           ? new Late(newest)
           : new Refused(
-              "round " + u.round() + " has closed and its average is not at hand; retry", true);
+              "round " + u.round() + " has closed and its average is not at hand yet; send again",
+              Refusal.RETRY);
+    }
+    if (finished()) {
+      return new Refused("the job has run all its " + plan.rounds() + " rounds", Refusal.CONFLICT);
     }
     if (u.round() > open) {
       return new Refused(
-          "round " + u.round() + " is ahead of the job, which collects round " + open, true);
-    }
-    if (finished()) {
-      return new Refused("the job has run all its " + plan.rounds() + " rounds", false);
+          "round "
+              + u.round()
+              + " is ahead of the job, which collects round "
+              + open
+              + "; send again once it has caught up",
+          Refusal.RETRY);
     }
     ModelHeader shape = u.model().toBuilder().setRound(0).build();
     if (layout != null && !layout.equals(shape)) {
@@ -137,11 +161,19 @@ public final class RoundBook {
               + " vs "
               + describe(layout)
               + "): every shard must train the same architecture",
-          false);
+          Refusal.INVALID);
+    }
+    for (float v : u.values()) {
+      if (!Float.isFinite(v)) {
+        return new Refused(
+            "the parameters hold NaN or infinite values; averaging them would spoil every shard",
+            Refusal.INVALID);
+      }
     }
     Update before = received.get(u.shard());
     if (before != null && before.attempt() > u.attempt()) {
-      return new Refused("a newer attempt of shard " + u.shard() + " already sent", false);
+      return new Refused(
+          "a newer attempt of shard " + u.shard() + " already sent", Refusal.CONFLICT);
     }
     if (received.isEmpty()) {
       openedAt = now;

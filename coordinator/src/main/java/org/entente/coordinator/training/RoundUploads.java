@@ -20,12 +20,15 @@ public final class RoundUploads {
   private RoundUploads() {}
 
   /**
-   * Collects one upload: calls {@code done} with the header and values once the client has sent
-   * them all, or {@code failed} with what is wrong (header missing or repeated, more or fewer
-   * values than the layout holds).
+   * Collects one upload: {@code admit} judges the header before anything is taken in (it throws to
+   * refuse), then {@code done} gets the header and values once the client has sent them all, or
+   * {@code failed} what is wrong (header missing or repeated, more or fewer values than the layout
+   * holds, a refused header).
    */
   public static StreamObserver<RoundUpload> collector(
-      BiConsumer<RoundUpdateHeader, float[]> done, Consumer<Throwable> failed) {
+      Consumer<RoundUpdateHeader> admit,
+      BiConsumer<RoundUpdateHeader, float[]> done,
+      Consumer<Throwable> failed) {
     return new StreamObserver<>() {
       private RoundUpdateHeader header;
       private ValueChunks.Assembler values;
@@ -47,6 +50,7 @@ public final class RoundUploads {
             } catch (IllegalArgumentException | ArithmeticException e) {
               throw new InvalidRequestException("header.model.layout", e.getMessage());
             }
+            admit.accept(m.getHeader());
             header = m.getHeader();
             values = new ValueChunks.Assembler(n);
           } else {

@@ -33,8 +33,17 @@ public final class TrainingApiService extends TrainingServiceGrpc.TrainingServic
   private final RoundAggregator aggregator;
   private final LeaderLink leader;
   private final ReplicaClients peers;
+  private final java.util.function.Function<NodeKey, String> holders;
 
-  public TrainingApiService(RoundAggregator aggregator, LeaderLink leader, ReplicaClients peers) {
+  /**
+   * @param holders the nation of the replica holding a node's stream, or null when none does
+   */
+  public TrainingApiService(
+      RoundAggregator aggregator,
+      LeaderLink leader,
+      ReplicaClients peers,
+      java.util.function.Function<NodeKey, String> holders) {
+    this.holders = holders;
     this.aggregator = aggregator;
     this.leader = leader;
     this.peers = peers;
@@ -51,6 +60,7 @@ public final class TrainingApiService extends TrainingServiceGrpc.TrainingServic
     }
     NodeKey node = new NodeKey(caller.nation(), caller.name());
     return RoundUploads.collector(
+        h -> aggregator.precheck(node, h),
         (h, values) -> {
           if (leader.leadingHere()) {
             reply(out, aggregator.offer(node, h, values));
@@ -71,17 +81,29 @@ public final class TrainingApiService extends TrainingServiceGrpc.TrainingServic
       return discard();
     }
     return RoundUploads.collector(
-        (h, values) -> {
-          NodeKey node;
-          try {
-            node = NodeKey.parse(h.getNode());
-          } catch (RuntimeException e) {
-            out.onError(StatusMapper.toStatus(e));
-            return;
-          }
-          reply(out, aggregator.offer(node, h, values));
+        h -> {
+          NodeKey node = NodeKey.parse(h.getNode());
+          vouched(caller, node);
+          aggregator.precheck(node, h);
         },
+        (h, values) -> reply(out, aggregator.offer(NodeKey.parse(h.getNode()), h, values)),
         e -> out.onError(StatusMapper.toStatus(e)));
+  }
+
+  /**
+   * A relaying replica speaks only for nodes whose stream it holds: a coordinator of one nation
+   * cannot send updates in the name of a node connected elsewhere.
+   */
+  private void vouched(Identity relay, NodeKey node) {
+    String holder = holders.apply(node);
+    if (holder == null || !holder.equals(relay.nation())) {
+      throw new ForbiddenException(
+          relay
+              + " relayed an update for "
+              + node
+              + ", whose stream "
+              + (holder == null ? "no replica holds" : "the " + holder + " replica holds"));
+    }
   }
 
   private static void reply(

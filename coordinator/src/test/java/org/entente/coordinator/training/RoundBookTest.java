@@ -7,6 +7,7 @@ import org.entente.coordinator.training.RoundBook.Accepted;
 import org.entente.coordinator.training.RoundBook.Closed;
 import org.entente.coordinator.training.RoundBook.Failed;
 import org.entente.coordinator.training.RoundBook.Late;
+import org.entente.coordinator.training.RoundBook.Refusal;
 import org.entente.coordinator.training.RoundBook.Refused;
 import org.entente.proto.v1.ModelHeader;
 import org.entente.proto.v1.TensorInfo;
@@ -113,5 +114,51 @@ class RoundBookTest {
     assertThat(b.settle(0)).containsInstanceOf(Closed.class);
     assertThat(b.finished()).isTrue();
     assertThat(((Refused) b.offer(update(0, 5, 1, 1f, 1f), 0)).why()).contains("all its 4 rounds");
+  }
+
+  @Test
+  void bookOfANewLeader_fromAStoredCheckpoint_acceptsTheNextRound_andAnswersLateOnes() {
+    // The stored checkpoint's header carries its round; the shards' updates carry round 0.
+    Closed stored =
+        new Closed(
+            2,
+            MLP.toBuilder().setRound(2).build(),
+            new float[] {7f, 7f},
+            java.util.List.of(),
+            java.util.List.of(),
+            "",
+            0,
+            0,
+            0,
+            0);
+    RoundBook b = new RoundBook(3, new TrainingPlan(5, 3, 1_000), 2, stored);
+    assertThat(b.offer(update(0, 3, 1, 1f, 1f), 0)).isEqualTo(new Accepted(3));
+    var late = b.offer(update(1, 2, 1, 5f, 5f), 0);
+    assertThat(((Late) late).newest().average()).containsExactly(7f, 7f);
+  }
+
+  @Test
+  void refuses_nonFiniteValuesOrLoss_andAbsurdWeights() {
+    RoundBook b = book(3);
+    var nan = b.offer(update(0, 1, 1, 1f, Float.NaN), 0);
+    assertThat(((Refused) nan).kind()).isEqualTo(Refusal.INVALID);
+    var inf =
+        b.offer(new RoundBook.Update(0, 1, 1, 1, Double.POSITIVE_INFINITY, MLP, new float[2]), 0);
+    assertThat(((Refused) inf).why()).contains("loss");
+    var heavy = b.offer(update(0, 1, Long.MAX_VALUE, 1f, 1f), 0);
+    assertThat(((Refused) heavy).why()).contains("weighs");
+    assertThat(b.settle(10_000)).isEmpty();
+  }
+
+  @Test
+  void aheadAndNotAtHand_areRetries_newerAttemptIsAConflict() {
+    RoundBook b = book(3);
+    assertThat(((Refused) b.offer(update(0, 2, 1, 1f, 1f), 0)).kind()).isEqualTo(Refusal.RETRY);
+    RoundBook resumed = new RoundBook(3, new TrainingPlan(5, 3, 1_000), 2, null);
+    assertThat(((Refused) resumed.offer(update(0, 1, 1, 1f, 1f), 0)).kind())
+        .isEqualTo(Refusal.RETRY);
+    b.offer(new RoundBook.Update(2, 3, 1, 1, 0, MLP, new float[] {1f, 1f}), 0);
+    var stale = b.offer(new RoundBook.Update(2, 2, 1, 1, 0, MLP, new float[] {1f, 1f}), 0);
+    assertThat(((Refused) stale).kind()).isEqualTo(Refusal.CONFLICT);
   }
 }

@@ -24,16 +24,21 @@ public final class ValueChunks {
     return out;
   }
 
-  /** Puts chunks back into an array of a size known in advance. Not thread-safe. */
+  /**
+   * Puts chunks back into an array of a size announced in advance. Room grows as values arrive, so
+   * an announcement alone costs nothing. Not thread-safe.
+   */
   public static final class Assembler {
-    private final float[] values;
+    private final int count;
+    private float[] values;
     private int filled;
 
     public Assembler(long count) {
       if (count < 0 || count > ModelFile.MAX_VALUES) {
         throw new IllegalArgumentException("value count " + count + " is out of range");
       }
-      values = new float[(int) count];
+      this.count = (int) count;
+      this.values = new float[Math.min(this.count, CHUNK_VALUES)];
     }
 
     /**
@@ -42,11 +47,15 @@ public final class ValueChunks {
      * @throws IllegalArgumentException if it is not whole float32 values or overflows the count
      */
     public void add(ByteString chunk) {
-      if (chunk.size() % 4 != 0 || filled + chunk.size() / 4 > values.length) {
+      if (chunk.size() % 4 != 0 || filled + chunk.size() / 4 > count) {
         throw new IllegalArgumentException(
             "more values than the "
-                + values.length
+                + count
                 + " announced, or a chunk that is not whole float32 values");
+      }
+      if (filled + chunk.size() / 4 > values.length) {
+        int room = (int) Math.min(count, Math.max(2L * values.length, filled + chunk.size() / 4));
+        values = java.util.Arrays.copyOf(values, room);
       }
       ModelFile.bytesToFloats(chunk.toByteArray(), 0, chunk.size(), values, filled);
       filled += chunk.size() / 4;
@@ -58,11 +67,11 @@ public final class ValueChunks {
      * @throws IllegalArgumentException if fewer arrived
      */
     public float[] complete() {
-      if (filled != values.length) {
+      if (filled != count) {
         throw new IllegalArgumentException(
-            values.length + " values were announced, " + filled + " arrived");
+            count + " values were announced, " + filled + " arrived");
       }
-      return values;
+      return values.length == count ? values : java.util.Arrays.copyOf(values, count);
     }
   }
 }
