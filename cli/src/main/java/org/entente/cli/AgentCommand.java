@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import org.entente.agent.CoordinatorServices;
 import org.entente.agent.HostResourceProbe;
@@ -43,7 +44,8 @@ public final class AgentCommand implements Callable<Integer> {
             channel -> {
               try {
                 return DjlRunners.registry(
-                    new CoordinatorServices(channel, loaded.workDir(), SSLContext.getDefault()));
+                    new CoordinatorServices(
+                        channel, loaded.workDir(), SSLContext.getDefault(), loaded.dataRoots()));
               } catch (IOException | NoSuchAlgorithmException e) {
                 throw new UserException(
                     ExitCodes.INVALID,
@@ -67,6 +69,13 @@ public final class AgentCommand implements Callable<Integer> {
         r.getMemoryBytes() / (double) (1L << 30),
         r.getGpusCount(),
         String.join(", ", loaded.settings().coordinators()));
+    w.println(
+        loaded.dataRoots().isEmpty()
+            ? "file: artifacts are refused (no dataRoots in " + config + ")"
+            : "file: artifacts may name files under "
+                + loaded.dataRoots().stream()
+                    .map(root -> root.path() + " (jobs of " + root.nationList() + ")")
+                    .collect(Collectors.joining(", ")));
     w.flush();
     Runtime.getRuntime()
         .addShutdownHook(

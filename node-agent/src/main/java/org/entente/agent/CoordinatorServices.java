@@ -4,10 +4,12 @@ import io.grpc.Channel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.entente.agent.artifacts.ArtifactFetcher;
 import org.entente.agent.artifacts.ArtifactUploader;
+import org.entente.agent.artifacts.DataRoot;
 import org.entente.agent.shards.ArtifactException;
 import org.entente.agent.shards.RoundResult;
 import org.entente.agent.shards.RoundUpdate;
@@ -18,8 +20,9 @@ import org.entente.proto.v1.ShardOutput;
 
 /**
  * {@link ShardServices} over the agent's mTLS channel to its replica: artifacts are fetched into a
- * content-addressed cache under the agent's work directory and checked against their digest,
- * outputs are uploaded to the coordinators' store, and FedAvg updates go to TrainingService.
+ * content-addressed cache under the agent's work directory and checked against their digest ({@code
+ * file:} artifacts only from the data roots that allow the job's nation), outputs are uploaded to
+ * the coordinators' store, and FedAvg updates go to TrainingService. Thread-safe.
  */
 public final class CoordinatorServices implements ShardServices {
   /** How long a round exchange keeps trying while no leader can be reached. */
@@ -29,15 +32,28 @@ public final class CoordinatorServices implements ShardServices {
   private final ArtifactUploader uploader;
   private final RoundClient rounds;
 
+  /** Services that read no files of the host: {@code file:} artifacts are refused. */
+  public CoordinatorServices(Supplier<Channel> channel, Path workDir, SSLContext https)
+      throws IOException {
+    this(channel, workDir, https, List.of());
+  }
+
   /**
    * @param workDir the agent's work directory; the artifact cache is {@code workDir/artifacts}
    * @param https trust for {@code https:} artifacts
+   * @param dataRoots the directories {@code file:} artifacts may name, and for jobs of which
+   *     nations
    */
-  public CoordinatorServices(Supplier<Channel> channel, Path workDir, SSLContext https)
+  public CoordinatorServices(
+      Supplier<Channel> channel, Path workDir, SSLContext https, List<DataRoot> dataRoots)
       throws IOException {
     this.fetcher =
         new ArtifactFetcher(
-            workDir.resolve("artifacts"), channel, https, ArtifactFetcher.DEFAULT_MAX_BYTES);
+            workDir.resolve("artifacts"),
+            channel,
+            https,
+            ArtifactFetcher.DEFAULT_MAX_BYTES,
+            dataRoots);
     this.uploader = new ArtifactUploader(channel);
     this.rounds = new RoundClient(channel, ROUND_PATIENCE);
   }
@@ -51,6 +67,12 @@ public final class CoordinatorServices implements ShardServices {
   public Path fetch(String label, Artifact artifact)
       throws ArtifactException, InterruptedException {
     return fetcher.fetch(label, artifact);
+  }
+
+  @Override
+  public Path fetch(String label, Artifact artifact, String jobNation)
+      throws ArtifactException, InterruptedException {
+    return fetcher.fetch(label, artifact, jobNation);
   }
 
   @Override

@@ -3,21 +3,29 @@ package org.entente.cli.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.entente.agent.AgentSettings;
 import org.entente.agent.Backoff;
+import org.entente.agent.artifacts.DataRoot;
 import org.entente.cli.ExitCodes;
 import org.entente.cli.UserException;
+import org.entente.security.Names;
 
-/** {@code agent.yaml}, as documented in README. Immutable. */
+/**
+ * {@code agent.yaml}, as documented in README and {@code deploy/examples/agent.yaml}. Immutable.
+ */
 public record AgentConfig(
     @JsonProperty(value = "identity", required = true) IdentityFiles identity,
     @JsonProperty(value = "trust", required = true) List<String> trust,
     @JsonProperty(value = "coordinators", required = true) List<String> coordinators,
     @JsonProperty("labels") Map<String, String> labels,
     @JsonProperty("reconnect") Reconnect reconnect,
-    @JsonProperty("workDir") String workDir) {
+    @JsonProperty("workDir") String workDir,
+    @JsonProperty("dataRoots") List<DataRootEntry> dataRoots) {
 
   /** {@code reconnect:} block. */
   public record Reconnect(
@@ -25,10 +33,20 @@ public record AgentConfig(
       @JsonProperty("maxBackoff") Duration maxBackoff) {}
 
   /**
-   * A loaded agent config: settings, the labels the node advertises, and the work directory
-   * (artifact cache), relative paths resolved against the config file's directory.
+   * One of {@code dataRoots:}: a directory whose files {@code file:} artifacts may name, and the
+   * nations whose jobs may read them (omitted: only the node's own nation).
    */
-  public record Loaded(AgentSettings settings, Map<String, String> labels, Path workDir) {}
+  public record DataRootEntry(
+      @JsonProperty(value = "path", required = true) String path,
+      @JsonProperty("nations") List<String> nations) {}
+
+  /**
+   * A loaded agent config: settings, the labels the node advertises, the work directory (artifact
+   * cache) and the data roots ({@code file:} artifacts), relative paths resolved against the config
+   * file's directory.
+   */
+  public record Loaded(
+      AgentSettings settings, Map<String, String> labels, Path workDir, List<DataRoot> dataRoots) {}
 
   public static Loaded load(Path file) {
     AgentConfig c = YamlFiles.read(file, AgentConfig.class);
@@ -53,9 +71,46 @@ public record AgentConfig(
               backoff,
               Duration.ofSeconds(10));
       Path work = base.resolve(c.workDir() == null ? "work" : c.workDir()).normalize();
-      return new Loaded(s, c.labels() == null ? Map.of() : c.labels(), work);
+      return new Loaded(
+          s,
+          c.labels() == null ? Map.of() : c.labels(),
+          work,
+          dataRoots(base, c.dataRoots(), s.keys().identity().nation()));
     } catch (IllegalArgumentException e) {
       throw new UserException(ExitCodes.INVALID, "agent config: " + e.getMessage());
     }
+  }
+
+  private static List<DataRoot> dataRoots(Path base, List<DataRootEntry> entries, String own) {
+    List<DataRoot> roots = new ArrayList<>();
+    for (int i = 0; i < (entries == null ? 0 : entries.size()); i++) {
+      DataRootEntry e = entries.get(i);
+      String field = "field 'dataRoots[" + i + "]";
+      if (e == null || e.path() == null || e.path().isBlank()) {
+        throw new IllegalArgumentException(field + ".path': name a directory");
+      }
+      Set<String> nations;
+      if (e.nations() == null) {
+        nations = Set.of(own);
+      } else if (e.nations().isEmpty()) {
+        throw new IllegalArgumentException(
+            field
+                + ".nations': list at least one nation, or omit it for this node's own ("
+                + own
+                + ")");
+      } else {
+        nations = new LinkedHashSet<>();
+        for (int j = 0; j < e.nations().size(); j++) {
+          try {
+            nations.add(Names.requireNation(e.nations().get(j)));
+          } catch (IllegalArgumentException bad) {
+            throw new IllegalArgumentException(
+                field + ".nations[" + j + "]': " + bad.getMessage(), bad);
+          }
+        }
+      }
+      roots.add(new DataRoot(base.resolve(e.path()).normalize(), nations));
+    }
+    return List.copyOf(roots);
   }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,6 +24,7 @@ import org.entente.agent.AgentSettings;
 import org.entente.agent.CoordinatorServices;
 import org.entente.agent.HostResourceProbe;
 import org.entente.agent.NodeAgent;
+import org.entente.agent.artifacts.DataRoot;
 import org.entente.agent.djl.DjlRunners;
 import org.entente.agent.shards.RunnerRegistry;
 import org.entente.cli.client.IdentityDir;
@@ -69,13 +71,14 @@ public final class LocalFederation implements Closeable {
         zkConnect,
         chroot,
         sessionTimeout,
-        Files.createTempDirectory("entente-federation"),
+        Files.createTempDirectory("entente-federation").resolve("nations"),
         progress);
   }
 
   /**
    * Starts the federation, keeping each replica's artifact store and each agent's work directory
-   * (artifact cache) under {@code workDir}.
+   * (artifact cache) under {@code workDir}. Agents read {@code file:} artifacts of every nation's
+   * jobs from anywhere under {@code workDir}'s parent (the demo's data is beside it).
    *
    * @param progress told about each step as it completes
    */
@@ -92,16 +95,20 @@ public final class LocalFederation implements Closeable {
         nations, agentsPerNation, zkConnect, chroot, sessionTimeout, workDir, DJL, progress);
   }
 
-  /** How agents get their runners: from their work directory and their coordinator channel. */
+  /**
+   * How agents get their runners: from their work directory, the directories they may read {@code
+   * file:} artifacts from, and their coordinator channel.
+   */
   public interface Runners {
-    Function<Supplier<Channel>, RunnerRegistry> forAgent(Path agentDir);
+    Function<Supplier<Channel>, RunnerRegistry> forAgent(Path agentDir, List<DataRoot> dataRoots);
   }
 
   /** DJL runners, with each agent's artifact cache under its own directory. */
   public static final Runners DJL = LocalFederation::runners;
 
   /** The placeholder workload (sleeps for parameters.duration), for tests of job handling. */
-  public static final Runners PLACEHOLDERS = agentDir -> channel -> RunnerRegistry.placeholders();
+  public static final Runners PLACEHOLDERS =
+      (agentDir, dataRoots) -> channel -> RunnerRegistry.placeholders();
 
   /** Like the other overloads, with the agents' runners chosen by {@code runners}. */
   public static LocalFederation start(
@@ -141,6 +148,9 @@ public final class LocalFederation implements Closeable {
         progress.accept("coordinator " + n + "/coordinator serving at " + c.address());
       }
       List<String> addresses = f.addresses();
+      List<DataRoot> dataRoots =
+          List.of(
+              new DataRoot(workDir.toAbsolutePath().normalize().getParent(), Set.copyOf(nations)));
       for (String n : nations) {
         // Each agent lists its own nation's replica first, then the others.
         List<String> order = new ArrayList<>();
@@ -162,7 +172,7 @@ public final class LocalFederation implements Closeable {
                   Clock.systemUTC(),
                   new SplittableRandom(n.hashCode() * 31L + i),
                   f.scheduler,
-                  runners.forAgent(workDir.resolve(n).resolve(name)));
+                  runners.forAgent(workDir.resolve(n).resolve(name), dataRoots));
           f.agents.add(a);
           a.start();
         }
@@ -175,11 +185,12 @@ public final class LocalFederation implements Closeable {
   }
 
   /** DJL runners whose artifacts are cached under {@code agentDir}. */
-  private static Function<Supplier<Channel>, RunnerRegistry> runners(Path agentDir) {
+  private static Function<Supplier<Channel>, RunnerRegistry> runners(
+      Path agentDir, List<DataRoot> dataRoots) {
     return channel -> {
       try {
         return DjlRunners.registry(
-            new CoordinatorServices(channel, agentDir, SSLContext.getDefault()));
+            new CoordinatorServices(channel, agentDir, SSLContext.getDefault(), dataRoots));
       } catch (IOException | NoSuchAlgorithmException e) {
         throw new IllegalStateException("cannot prepare " + agentDir + ": " + e.getMessage(), e);
       }

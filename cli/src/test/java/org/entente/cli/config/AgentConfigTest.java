@@ -9,8 +9,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.entente.agent.AgentSettings;
 import org.entente.agent.Backoff;
+import org.entente.agent.artifacts.DataRoot;
 import org.entente.cli.Cli;
 import org.entente.cli.ExitCodes;
 import org.entente.cli.PkiFiles;
@@ -96,6 +98,63 @@ class AgentConfigTest {
     Path file = config(HEAD + "coordinators: ['127.0.0.1:7443']\nreconnect: {maxBackoff: 1m}\n");
     assertThat(AgentConfig.load(file).settings().backoff())
         .isEqualTo(new Backoff(Duration.ofMillis(200), Duration.ofMinutes(1)));
+  }
+
+  @Test
+  void load_dataRoots_resolvedWithTheNodesOwnNationByDefault() throws IOException {
+    Path file =
+        config(
+            HEAD
+                + """
+                coordinators: ['127.0.0.1:7443']
+                dataRoots:
+                  - path: /srv/entente/data
+                    nations: [DE, FR, JP]
+                  - {path: local-data}
+                """);
+
+    AgentConfig.Loaded loaded = AgentConfig.load(file);
+
+    assertThat(loaded.dataRoots())
+        .containsExactly(
+            new DataRoot(Path.of("/srv/entente/data"), Set.of("DE", "FR", "JP")),
+            new DataRoot(conf.resolve("local-data").toAbsolutePath(), Set.of("DE")));
+  }
+
+  @Test
+  void load_noDataRoots_readsNoHostFiles() throws IOException {
+    Path file = config(HEAD + "coordinators: ['127.0.0.1:7443']\n");
+    assertThat(AgentConfig.load(file).dataRoots()).isEmpty();
+  }
+
+  @Test
+  void agent_dataRootWithABadNation_namesTheField() throws IOException {
+    String line =
+        invalid(
+            HEAD
+                + "coordinators: ['127.0.0.1:7443']\n"
+                + "dataRoots: [{path: /srv/data, nations: [DE, fr]}]\n");
+    assertThat(line)
+        .contains("agent config")
+        .contains("field 'dataRoots[0].nations[1]'")
+        .contains("invalid nation 'fr'");
+  }
+
+  @Test
+  void agent_dataRootWithNoNations_saysToOmitTheList() throws IOException {
+    String line =
+        invalid(
+            HEAD
+                + "coordinators: ['127.0.0.1:7443']\n"
+                + "dataRoots: [{path: /srv/data, nations: []}]\n");
+    assertThat(line).contains("field 'dataRoots[0].nations'").contains("omit it");
+  }
+
+  @Test
+  void agent_dataRootWithoutAPath_namesTheRequiredField() throws IOException {
+    String line =
+        invalid(HEAD + "coordinators: ['127.0.0.1:7443']\n" + "dataRoots: [{nations: [DE]}]\n");
+    assertThat(line).contains("dataRoots[0].path").contains("required");
   }
 
   @Test

@@ -95,7 +95,8 @@ public final class ArtifactClient {
 
   /**
    * Downloads {@code sha256} to {@code target}, replacing it atomically once the content is
-   * verified; on any failure nothing is written at or beside {@code target}.
+   * verified; on any failure nothing is written at or beside {@code target}. A mismatch names both
+   * digests.
    *
    * @param progress told the bytes received so far after each chunk
    * @return the size in bytes
@@ -104,46 +105,47 @@ public final class ArtifactClient {
    */
   public long get(String sha256, Path target, LongConsumer progress)
       throws IOException, InterruptedException {
-    return download(sha256, target, URI_PREFIX + sha256, progress);
+    try (VerifiedFile file = VerifiedFile.beside(target)) {
+      return download(sha256, file, URI_PREFIX + sha256, progress);
+    }
   }
 
-  long download(String sha256, Path target, String label, LongConsumer progress)
+  /** Downloads {@code sha256} into {@code file} and commits it. */
+  long download(String sha256, VerifiedFile file, String label, LongConsumer progress)
       throws IOException, InterruptedException {
-    try (VerifiedFile file = VerifiedFile.beside(target)) {
-      Iterator<ArtifactChunk> chunks =
-          ArtifactServiceGrpc.newBlockingStub(channel.get())
-              .withDeadlineAfter(GET_DEADLINE_MS, TimeUnit.MILLISECONDS)
-              .get(GetArtifactRequest.newBuilder().setSha256(sha256).build());
-      long declared = -1;
-      try {
-        while (chunks.hasNext()) {
-          ArtifactChunk c = chunks.next();
-          if (declared < 0) {
-            declared = c.getSizeBytes();
-          }
-          if (file.size() + c.getChunk().size() > declared) {
-            throw new ArtifactException(
-                label + ": the replica sent more than the " + declared + " bytes it announced");
-          }
-          file.write(c.getChunk().asReadOnlyByteBuffer());
-          progress.accept(file.size());
+    Iterator<ArtifactChunk> chunks =
+        ArtifactServiceGrpc.newBlockingStub(channel.get())
+            .withDeadlineAfter(GET_DEADLINE_MS, TimeUnit.MILLISECONDS)
+            .get(GetArtifactRequest.newBuilder().setSha256(sha256).build());
+    long declared = -1;
+    try {
+      while (chunks.hasNext()) {
+        ArtifactChunk c = chunks.next();
+        if (declared < 0) {
+          declared = c.getSizeBytes();
         }
-      } catch (StatusRuntimeException e) {
-        if (Thread.interrupted()) {
-          throw new InterruptedException("download of " + label + " interrupted");
+        if (file.size() + c.getChunk().size() > declared) {
+          throw new ArtifactException(
+              label + ": the replica sent more than the " + declared + " bytes it announced");
         }
-        throw e;
+        file.write(c.getChunk().asReadOnlyByteBuffer());
+        progress.accept(file.size());
       }
-      if (declared < 0) {
-        throw new ArtifactException(label + ": the replica sent no content");
+    } catch (StatusRuntimeException e) {
+      if (Thread.interrupted()) {
+        throw new InterruptedException("download of " + label + " interrupted");
       }
-      if (file.size() != declared) {
-        throw new ArtifactException(
-            label + ": the replica announced " + declared + " bytes but sent " + file.size());
-      }
-      file.commit(sha256, label);
-      return declared;
+      throw e;
     }
+    if (declared < 0) {
+      throw new ArtifactException(label + ": the replica sent no content");
+    }
+    if (file.size() != declared) {
+      throw new ArtifactException(
+          label + ": the replica announced " + declared + " bytes but sent " + file.size());
+    }
+    file.commit(sha256, label);
+    return declared;
   }
 
   private static long hash(FileChannel in, MessageDigest d) throws IOException {

@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import org.entente.agent.shards.ArtifactException;
 
@@ -23,14 +25,25 @@ import org.entente.agent.shards.ArtifactException;
  * limit is checked against {@code Content-Length} before any byte is kept and again as bytes
  * arrive. The body is pushed to a subscriber rather than read from a stream, so that interrupting
  * the waiting thread really stops the download (the JDK's body stream ignores interrupts).
- * Thread-safe.
+ *
+ * <p>A download that receives nothing for the idle timeout fails: the request's own timeout covers
+ * only the wait for the headers, so the waiting thread watches the body's progress itself and
+ * cancels the exchange when it stalls. Thread-safe.
  */
 final class HttpsDownloader {
+  /** How long a download may go without receiving a byte (headers included) before it fails. */
+  static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
   private final HttpClient http;
   private final long maxBytes;
+  private final Duration idleTimeout;
 
-  HttpsDownloader(SSLContext trust, long maxBytes) {
+  HttpsDownloader(SSLContext trust, long maxBytes, Duration idleTimeout) {
+    if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+      throw new IllegalArgumentException("idle timeout must be positive, got " + idleTimeout);
+    }
     this.maxBytes = maxBytes;
+    this.idleTimeout = idleTimeout;
     this.http =
         HttpClient.newBuilder()
             .sslContext(trust)
@@ -39,14 +52,32 @@ final class HttpsDownloader {
             .build();
   }
 
+  /**
+   * Downloads {@code uri} into the cache entry {@code target} if it hashes to {@code sha256}.
+   *
+   * @throws ArtifactException naming {@code label}: an HTTP error, too large, stalled for the idle
+   *     timeout, a digest mismatch
+   */
   Path download(String label, URI uri, String sha256, Path target)
       throws IOException, InterruptedException {
-    try (VerifiedFile file = VerifiedFile.beside(target)) {
+    try (VerifiedFile file = VerifiedFile.cacheEntry(target)) {
       Body body = new Body(label, uri, file);
       CompletableFuture<HttpResponse<Void>> call =
           http.sendAsync(HttpRequest.newBuilder(uri).GET().build(), body::subscriber);
       try {
-        call.get();
+        awaitWhileReceiving(call, body);
+      } catch (TimeoutException e) {
+        body.cancel();
+        call.cancel(true);
+        throw new ArtifactException(
+            label
+                + ": "
+                + uri
+                + ": nothing received for "
+                + (idleTimeout.toMillis() % 1000 == 0
+                    ? idleTimeout.toSeconds() + " s"
+                    : idleTimeout.toMillis() + " ms")
+                + "; download abandoned, nothing was kept");
       } catch (InterruptedException e) {
         body.cancel();
         call.cancel(true);
@@ -67,6 +98,28 @@ final class HttpsDownloader {
     }
   }
 
+  /**
+   * Waits for {@code call} to end, as long as bytes keep arriving.
+   *
+   * @throws TimeoutException if nothing arrived for the idle timeout
+   */
+  private void awaitWhileReceiving(CompletableFuture<HttpResponse<Void>> call, Body body)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long idleNanos = idleTimeout.toNanos();
+    while (true) {
+      long left = idleNanos - (System.nanoTime() - body.lastProgressNanos());
+      if (left <= 0) {
+        throw new TimeoutException();
+      }
+      try {
+        call.get(left, TimeUnit.NANOSECONDS);
+        return;
+      } catch (TimeoutException e) {
+        // Bytes may have arrived meanwhile; the loop looks again.
+      }
+    }
+  }
+
   private static String describe(Throwable t) {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
@@ -79,6 +132,7 @@ final class HttpsDownloader {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile Flow.Subscription subscription;
     private volatile boolean cancelled;
+    private volatile long lastProgressNanos = System.nanoTime();
 
     Body(String label, URI uri, VerifiedFile file) {
       this.label = label;
@@ -86,7 +140,13 @@ final class HttpsDownloader {
       this.file = file;
     }
 
+    /** When the request was sent or the latest bytes arrived ({@link System#nanoTime}). */
+    long lastProgressNanos() {
+      return lastProgressNanos;
+    }
+
     HttpResponse.BodySubscriber<Void> subscriber(HttpResponse.ResponseInfo info) {
+      lastProgressNanos = System.nanoTime();
       if (info.statusCode() != 200) {
         return refuse(label + ": " + uri + ": HTTP " + info.statusCode());
       }
@@ -156,6 +216,7 @@ final class HttpsDownloader {
       if (cancelled || done.isDone()) {
         return;
       }
+      lastProgressNanos = System.nanoTime();
       try {
         for (ByteBuffer b : items) {
           if (file.size() + b.remaining() > maxBytes) {

@@ -62,8 +62,9 @@ public final class InferenceRunner implements ShardRunner {
     }
     DataPartition partition = DataPartition.of(a);
     String what = "model " + JobParameters.printable(a.getModel().getUri(), 200);
-    Path modelFile = services.fetch("model", a.getModel());
-    Path inputFile = services.fetch("data[" + partition.index() + "]", partition.artifact());
+    Path modelFile = services.fetch("model", a.getModel(), a.getNation());
+    Path inputFile =
+        services.fetch("data[" + partition.index() + "]", partition.artifact(), a.getNation());
     stopIfCancelled(context, 0);
 
     Path output = Files.createTempFile("entente-inference-", ".csv");

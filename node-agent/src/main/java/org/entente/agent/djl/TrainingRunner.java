@@ -35,11 +35,12 @@ import org.slf4j.LoggerFactory;
  * parameters drawn with the job's seed, identical on every shard.
  *
  * <p>Each round: {@code localSteps} steps, then {@link ShardServices#exchange} with this shard's
- * parameters, weighted by the examples it saw; the round's average replaces them, and the shard
- * continues from the round the average ends (later than its own when it was late). It ends after
- * round {@code rounds} with a note such as {@code "10 rounds, loss 0.4100, model 3f2a9c01b7e4"}
- * (the last checkpoint's digest). Cancellation is checked before every step and after every
- * exchange. The first GPU allocated to the shard is used when the engine sees one, else the CPU.
+ * parameters, weighted by the examples in its partition; the round's average replaces them, and the
+ * shard continues from the round the average ends (later than its own when it was late). It ends
+ * after round {@code rounds} with a note such as {@code "10 rounds, loss 0.4100, model
+ * 3f2a9c01b7e4"} (the last checkpoint's digest). Cancellation is checked before every step and
+ * after every exchange. The first GPU allocated to the shard is used when the engine sees one, else
+ * the CPU.
  *
  * <p>Thread-safe: attempts share nothing but the {@link ShardServices}.
  */
@@ -61,7 +62,7 @@ public final class TrainingRunner implements ShardRunner {
 
     Examples examples =
         CsvExamples.readLabelled(
-            services.fetch("data[" + partition.index() + "]", partition.artifact()),
+            services.fetch("data[" + partition.index() + "]", partition.artifact(), a.getNation()),
             partition.describe(),
             architecture.features(),
             architecture.classes(),
@@ -131,7 +132,9 @@ public final class TrainingRunner implements ShardRunner {
                     a.getShard(),
                     a.getAttempt(),
                     sending,
-                    stats.examples(),
+                    // FedAvg weighs each shard by the size of its partition (McMahan et al.'s
+                    // n_k): every shard runs the same steps, so steps would weigh them alike.
+                    examples.size(),
                     stats.meanLoss(),
                     architecture.header(trainer.layout(), sending),
                     trainer.values(),
@@ -193,7 +196,7 @@ public final class TrainingRunner implements ShardRunner {
     if (a.hasModel()) {
       String what = "model " + JobParameters.printable(a.getModel().getUri(), 200);
       return new Start(
-          readModel(services.fetch("model", a.getModel()), what),
+          readModel(services.fetch("model", a.getModel(), a.getNation()), what),
           0,
           what,
           a.getModel().getSha256());

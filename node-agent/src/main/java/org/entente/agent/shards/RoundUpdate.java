@@ -5,7 +5,8 @@ import org.entente.proto.v1.ModelHeader;
 
 /**
  * One shard's parameters at the end of a FedAvg round: {@code examples} is its weight in the
- * average. {@code values} follow {@code model}'s layout and must not change after sending.
+ * average, the number of examples in its data partition. {@code values} follow {@code model}'s
+ * layout and must not change after sending.
  */
 public record RoundUpdate(
     String jobId,

@@ -31,6 +31,16 @@ public interface ShardServices {
   }
 
   /**
+   * Like {@link #fetch(String, Artifact)}, for a job of {@code jobNation} (the assignment's {@code
+   * nation}), which decides the files of this host ({@code file:} artifacts) the job may read.
+   * Implementations that read host files must override it; without it they must refuse them.
+   */
+  default Path fetch(String label, Artifact artifact, String jobNation)
+      throws ArtifactException, InterruptedException {
+    return fetch(label, artifact);
+  }
+
+  /**
    * Stores {@code file} in the coordinators' content-addressed store.
    *
    * @return its digest and size ({@code rows} left 0 for the caller to fill in)

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.entente.agent.shards.RoundResult;
 import org.entente.agent.shards.RoundUpdate;
@@ -31,6 +32,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class RoundClient {
   private static final Logger log = LoggerFactory.getLogger(RoundClient.class);
+
+  /**
+   * The longest a round can keep a shard waiting: four round timeouts of at most an hour, while it
+   * waits for its quorum, and the time to store it. An answer lost on the way cannot hold a shard
+   * for longer.
+   */
+  static final Duration ROUND_DEADLINE = Duration.ofHours(4).plusMinutes(5);
 
   private final Supplier<Channel> channel;
   private final Duration patience;
@@ -72,7 +80,10 @@ public final class RoundClient {
   private RoundResult once(RoundUpdate u) throws InterruptedException {
     CompletableFuture<RoundResult> result = new CompletableFuture<>();
     Answer answer = new Answer(result);
-    var up = TrainingServiceGrpc.newStub(channel.get()).exchangeRound(answer);
+    var up =
+        TrainingServiceGrpc.newStub(channel.get())
+            .withDeadlineAfter(ROUND_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .exchangeRound(answer);
     try {
       up.onNext(RoundUpload.newBuilder().setHeader(header(u)).build());
       for (var c : ValueChunks.split(u.values())) {

@@ -1,8 +1,14 @@
 package org.entente.agent.artifacts;
 
+import static java.nio.file.attribute.PosixFilePermission.OWNER_READ;
+import static java.nio.file.attribute.PosixFilePermission.OWNER_WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.grpc.ManagedChannel;
@@ -14,8 +20,10 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -40,11 +48,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
- * The three artifact schemes against real servers: files on this host, a loopback HTTPS server with
- * a certificate from a nation CA, and an artifact service over mTLS (our own, so it can lie; the
- * real coordinators are exercised by the command-line tests).
+ * The three artifact schemes against real servers: files on this host under data roots, a loopback
+ * HTTPS server with a certificate from a nation CA, and an artifact service over mTLS (our own, so
+ * it can lie; the real coordinators are exercised by the command-line tests).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ArtifactFetcherTest {
@@ -62,6 +71,8 @@ class ArtifactFetcherTest {
 
   @TempDir Path dir;
   private Path cache;
+  private Path deData;
+  private Path shared;
   private ArtifactFetcher fetcher;
   private long seed;
 
@@ -115,7 +126,20 @@ class ArtifactFetcherTest {
   @BeforeEach
   void newFetcher() throws IOException {
     cache = dir.resolve("cache");
-    fetcher = new ArtifactFetcher(cache, () -> channel, trustDe, 1 << 22);
+    deData = Files.createDirectories(dir.resolve("data/de"));
+    shared = Files.createDirectories(dir.resolve("data/shared"));
+    fetcher = newFetcher(cache);
+  }
+
+  /** A fetcher whose data roots are {@code data/de} for DE and {@code data/shared} for all. */
+  private ArtifactFetcher newFetcher(Path cacheDir) throws IOException {
+    return new ArtifactFetcher(
+        cacheDir,
+        () -> channel,
+        trustDe,
+        1 << 22,
+        List.of(
+            new DataRoot(deData, Set.of("DE")), new DataRoot(shared, Set.of("DE", "FR", "JP"))));
   }
 
   private static SSLContext serverContext(KeyMaterial km) throws Exception {
@@ -171,41 +195,167 @@ class ArtifactFetcherTest {
 
   // ---------------------------------------------------------------------------- file:
 
+  private static Artifact file(Path f, byte[] data) {
+    return artifact(f.toUri().toString(), sha(data));
+  }
+
   @Test
-  void fetch_fileMatchingItsDigest_returnsThePathItself() throws Exception {
+  void fetch_fileUnderARootOfTheJobsNation_returnsAReadOnlyCopyInTheCache() throws Exception {
     byte[] data = content(5000);
-    Path f = Files.write(dir.resolve("part-0.csv"), data);
+    Path f = Files.write(deData.resolve("part-0.csv"), data);
 
-    Path got = fetcher.fetch(artifact(f.toUri().toString(), sha(data)));
+    Path got = fetcher.fetch("data[0]", file(f, data), "DE");
+    Path again = fetcher.fetch("data[0]", artifact("file:" + f, sha(data)), "DE");
 
-    assertThat(got).isEqualTo(f);
-    assertThat(fetcher.fetch(artifact("file:" + f, sha(data)))).isEqualTo(f);
+    assertThat(got).isNotEqualTo(f).startsWith(cache).hasBinaryContent(data);
+    assertThat(again).isEqualTo(got);
+    assertThat(Files.getPosixFilePermissions(got)).containsExactly(OWNER_READ);
+    assertThat(cacheFiles()).containsExactly(got);
+  }
+
+  @Test
+  void fetch_fileChangedAfterTheFetch_theReturnedCopyKeepsWhatWasChecked() throws Exception {
+    byte[] data = content(5000);
+    Path f = Files.write(deData.resolve("model.pt"), data);
+
+    Path got = fetcher.fetch("model", file(f, data), "DE");
+    Files.write(f, content(5000));
+
+    assertThat(got).hasBinaryContent(data);
+  }
+
+  @Test
+  void fetch_fileOfASharedRoot_everyNationItAllowsMayReadIt() throws Exception {
+    byte[] data = content(100);
+    Path f = Files.write(shared.resolve("public.csv"), data);
+
+    for (String nation : List.of("DE", "FR", "JP")) {
+      assertThat(fetcher.fetch("data[1]", file(f, data), nation)).hasBinaryContent(data);
+    }
+  }
+
+  @Test
+  void fetch_fileOfAnotherNationsRoot_refusedWithoutSayingWhetherItExists() throws Exception {
+    byte[] data = content(100);
+    Path f = Files.write(deData.resolve("private.csv"), data);
+    String refused = "data[0]: jobs of FR may not read " + deData + " (dataRoots allow DE)";
+
+    assertThatThrownBy(() -> fetcher.fetch("data[0]", file(f, data), "FR"))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessage(refused);
+    assertThatThrownBy(
+            () -> fetcher.fetch("data[0]", file(deData.resolve("nothing-here.csv"), data), "FR"))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessage(refused);
     assertThat(cacheFiles()).isEmpty();
   }
 
   @Test
-  void fetch_fileTampered_digestMismatchNamingBothAndNothingCached() throws Exception {
+  void fetch_fileOutsideEveryRoot_refused() throws Exception {
+    byte[] data = content(100);
+    Path f = Files.write(dir.resolve("elsewhere.csv"), data);
+    String dotted = "file://" + deData + "/../../elsewhere.csv";
+
+    assertThatThrownBy(() -> fetcher.fetch("data[0]", file(f, data), "DE"))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessage("data[0]: " + f.toUri() + " is outside this agent's dataRoots");
+    assertThatThrownBy(() -> fetcher.fetch("data[0]", artifact(dotted, sha(data)), "DE"))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessage("data[0]: " + dotted + " is outside this agent's dataRoots");
+    assertThat(cacheFiles()).isEmpty();
+  }
+
+  @Test
+  void fetch_symlinkLeadingOutOfItsRoot_refused() throws Exception {
+    byte[] data = content(100);
+    Path outside = Files.write(dir.resolve("secret.csv"), data);
+    Path link = Files.createSymbolicLink(deData.resolve("innocent.csv"), outside);
+    Path dirLink = Files.createSymbolicLink(deData.resolve("up"), dir);
+
+    assertThatThrownBy(() -> fetcher.fetch("data[0]", file(link, data), "DE"))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessageEndingWith(" is outside this agent's dataRoots");
+    assertThatThrownBy(
+            () -> fetcher.fetch("data[0]", file(dirLink.resolve("secret.csv"), data), "DE"))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessageEndingWith(" is outside this agent's dataRoots");
+    assertThat(cacheFiles()).isEmpty();
+  }
+
+  @Test
+  void fetch_symlinkFromASharedRootIntoAnotherNationsRoot_refused() throws Exception {
+    byte[] data = content(100);
+    Path f = Files.write(deData.resolve("rows.csv"), data);
+    Path link = Files.createSymbolicLink(shared.resolve("rows.csv"), f);
+
+    assertThatThrownBy(() -> fetcher.fetch("data[0]", file(link, data), "FR"))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessage("data[0]: jobs of FR may not read " + deData + " (dataRoots allow DE)");
+    assertThat(fetcher.fetch("data[0]", file(link, data), "DE")).hasBinaryContent(data);
+  }
+
+  @Test
+  void fetch_fileWithoutDataRootsOrWithoutANation_refusedSayingWhy() throws Exception {
+    byte[] data = content(100);
+    Path f = Files.write(deData.resolve("part-9.csv"), data);
+    ArtifactFetcher none =
+        new ArtifactFetcher(dir.resolve("other-cache"), () -> channel, trustDe, 1 << 20);
+
+    assertThatThrownBy(() -> none.fetch("data[0]", file(f, data), "DE"))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessageStartingWith("data[0]: " + f.toUri() + ": this agent reads no files")
+        .hasMessageContaining("dataRoots in agent.yaml");
+    assertThatThrownBy(() -> fetcher.fetch("data[0]", file(f, data)))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessageContaining("names no nation");
+  }
+
+  @Test
+  void fetch_fileTampered_mismatchNamesOnlyTheDeclaredDigestAndLogsTheActualOne() throws Exception {
     byte[] data = content(5000);
-    Path f = Files.write(dir.resolve("part-1.csv"), data);
+    Path f = Files.write(deData.resolve("part-1.csv"), data);
     String declared = sha(data);
     data[10] ^= 1;
     Files.write(f, data);
-
-    assertThatThrownBy(() -> fetcher.fetch("data[0]", artifact(f.toUri().toString(), declared)))
-        .isInstanceOf(ArtifactException.class)
-        .hasMessage(
-            "data[0]: digest mismatch: declared " + declared + ", content hashes to " + sha(data));
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    Logger log = (Logger) LoggerFactory.getLogger(VerifiedFile.class);
+    log.addAppender(logged);
+    try {
+      assertThatThrownBy(
+              () -> fetcher.fetch("data[0]", artifact(f.toUri().toString(), declared), "DE"))
+          .isInstanceOf(ArtifactException.class)
+          .hasMessage(mismatch("data[0]", declared))
+          .message()
+          .doesNotContain(sha(data));
+    } finally {
+      log.detachAppender(logged);
+    }
+    assertThat(logged.list)
+        .anySatisfy(
+            e -> {
+              assertThat(e.getLevel()).isEqualTo(Level.WARN);
+              assertThat(e.getFormattedMessage()).contains(declared).contains(sha(data));
+            });
     assertThat(cacheFiles()).isEmpty();
+  }
+
+  private static String mismatch(String label, String declared) {
+    return label
+        + ": digest mismatch: declared "
+        + declared
+        + "; the content differs (its digest is in the agent's log)";
   }
 
   @Test
   void fetch_missingOrRelativeFile_saysWhat() {
     String any = sha(new byte[0]);
+    String missing = deData.resolve("no-such-model.bin").toUri().toString();
 
-    assertThatThrownBy(() -> fetcher.fetch("model", artifact("file:/no/such/model.bin", any)))
+    assertThatThrownBy(() -> fetcher.fetch("model", artifact(missing, any), "DE"))
         .isInstanceOf(ArtifactException.class)
-        .hasMessage("model: file:/no/such/model.bin: no such file on this host");
-    assertThatThrownBy(() -> fetcher.fetch("model", artifact("file:model.bin", any)))
+        .hasMessage("model: " + missing + ": no such file on this host");
+    assertThatThrownBy(() -> fetcher.fetch("model", artifact("file:model.bin", any), "DE"))
         .isInstanceOf(ArtifactException.class)
         .hasMessageContaining("absolute path");
   }
@@ -242,6 +392,60 @@ class ArtifactFetcherTest {
     assertThat(again).isEqualTo(got);
     assertThat(webRequests.get() - before).isEqualTo(1);
     assertThat(cacheFiles()).containsExactly(got);
+    assertThat(Files.getPosixFilePermissions(got)).containsExactly(OWNER_READ);
+  }
+
+  @Test
+  void fetch_cacheEntryMadeWritableAndChanged_isDetectedAndFetchedAgain() throws Exception {
+    byte[] data = content(50_000);
+    String uri = https("/models/tampered.bin", data);
+    Path got = fetcher.fetch(artifact(uri, sha(data)));
+    int before = webRequests.get();
+
+    Files.setPosixFilePermissions(got, Set.of(OWNER_READ, OWNER_WRITE));
+    byte[] other = data.clone();
+    other[7] ^= 1;
+    Files.write(got, other);
+    Path again = fetcher.fetch(artifact(uri, sha(data)));
+
+    assertThat(again).isEqualTo(got).hasBinaryContent(data);
+    assertThat(Files.getPosixFilePermissions(again)).containsExactly(OWNER_READ);
+    assertThat(webRequests.get() - before).isEqualTo(1);
+  }
+
+  @Test
+  void fetch_afterARestart_anIntactEntryIsReusedAndAChangedOneFetchedAgain() throws Exception {
+    byte[] intact = content(40_000);
+    byte[] changed = content(40_000);
+    String intactUri = https("/models/intact.bin", intact);
+    String changedUri = https("/models/changed.bin", changed);
+    fetcher.fetch(artifact(intactUri, sha(intact)));
+    Path entry = fetcher.fetch(artifact(changedUri, sha(changed)));
+    // Changed behind the agent's back, then sealed again with the same size.
+    Files.setPosixFilePermissions(entry, Set.of(OWNER_READ, OWNER_WRITE));
+    Files.write(entry, content(40_000));
+    Files.setPosixFilePermissions(entry, Set.of(OWNER_READ));
+    int before = webRequests.get();
+
+    ArtifactFetcher restarted = newFetcher(cache);
+
+    assertThat(restarted.fetch(artifact(intactUri, sha(intact)))).hasBinaryContent(intact);
+    assertThat(webRequests.get() - before).isZero();
+    assertThat(restarted.fetch(artifact(changedUri, sha(changed)))).hasBinaryContent(changed);
+    assertThat(webRequests.get() - before).isEqualTo(1);
+  }
+
+  @Test
+  void fetch_aCopyOfAHostFile_isNeverReusedForADownloadOfTheSameDigest() throws Exception {
+    byte[] data = content(1000);
+    Path f = Files.write(deData.resolve("private.csv"), data);
+    fetcher.fetch("data[0]", file(f, data), "DE");
+
+    // A job that knows the digest cannot get the copy through another scheme.
+    assertThatThrownBy(
+            () -> fetcher.fetch("data[0]", artifact("entente:artifacts/" + sha(data), sha(data))))
+        .isInstanceOf(ArtifactException.class)
+        .hasMessageContaining("no coordinator replica holds it");
   }
 
   @Test
@@ -252,8 +456,7 @@ class ArtifactFetcherTest {
 
     assertThatThrownBy(() -> fetcher.fetch("model", artifact(uri, declared)))
         .isInstanceOf(ArtifactException.class)
-        .hasMessage(
-            "model: digest mismatch: declared " + declared + ", content hashes to " + sha(data));
+        .hasMessage(mismatch("model", declared));
     assertThat(cacheFiles()).isEmpty();
   }
 
@@ -312,6 +515,36 @@ class ArtifactFetcherTest {
     assertThat(cacheFiles()).isEmpty();
   }
 
+  @Test
+  void download_stallsAfterSomeBytes_failsAfterTheIdleTimeoutAndLeavesNothing() throws Exception {
+    byte[] data = content(1 << 21);
+    String uri = https("/models/stalled.bin", data);
+    stall = new CountDownLatch(1);
+    halfSent = new CountDownLatch(1);
+    HttpsDownloader web = new HttpsDownloader(trustDe, 1 << 22, Duration.ofMillis(300));
+    ExecutorService worker = Executors.newSingleThreadExecutor();
+    try {
+      Future<Path> f =
+          worker.submit(
+              () ->
+                  web.download(
+                      "model", java.net.URI.create(uri), sha(data), fetcher.cached(sha(data))));
+      assertThat(halfSent.await(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
+          .cause()
+          .isInstanceOf(ArtifactException.class)
+          .hasMessage(
+              "model: "
+                  + uri
+                  + ": nothing received for 300 ms; download abandoned, nothing was kept");
+    } finally {
+      stall.countDown();
+      worker.shutdownNow();
+    }
+    assertThat(cacheFiles()).isEmpty();
+  }
+
   // ---------------------------------------------------------------------------- entente:
 
   @Test
@@ -338,8 +571,7 @@ class ArtifactFetcherTest {
 
     assertThatThrownBy(() -> fetcher.fetch("data[0]", artifact("entente:artifacts/" + sha, sha)))
         .isInstanceOf(ArtifactException.class)
-        .hasMessage(
-            "data[0]: digest mismatch: declared " + sha + ", content hashes to " + sha(data));
+        .hasMessage(mismatch("data[0]", sha));
     assertThat(cacheFiles()).isEmpty();
   }
 

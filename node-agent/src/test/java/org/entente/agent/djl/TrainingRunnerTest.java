@@ -77,7 +77,8 @@ class TrainingRunnerTest {
     assertThat(services.updates())
         .allSatisfy(
             u -> {
-              assertThat(u.examples()).isEqualTo(160);
+              // The weight is the shard's partition: 384 rows split between 2 shards.
+              assertThat(u.examples()).isEqualTo(192);
               assertThat(u.model().getArchitectureParametersMap())
                   .containsOnlyKeys("inputs", "hidden", "classes");
             });
