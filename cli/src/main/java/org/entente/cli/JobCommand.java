@@ -142,6 +142,15 @@ public final class JobCommand implements Callable<Integer> {
     s.getPlacement().getLabelsMap().entrySet().stream()
         .sorted(Map.Entry.comparingByKey())
         .forEach(e -> where.add(e.getKey() + "=" + e.getValue()));
+    List<String> pinned = new ArrayList<>();
+    for (int i = 0; i < s.getDataCount(); i++) {
+      if (!s.getData(i).getJurisdiction().isEmpty()) {
+        pinned.add(i + " in " + s.getData(i).getJurisdiction());
+      }
+    }
+    if (!pinned.isEmpty()) {
+      where.add("shards where their data lives: " + String.join(", ", pinned));
+    }
     line(w, "placement", where.isEmpty() ? "any member nation" : String.join("; ", where));
     line(
         w,
