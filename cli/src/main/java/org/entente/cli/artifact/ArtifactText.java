@@ -4,10 +4,10 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.entente.agent.artifacts.Sha256;
 import org.entente.cli.ExitCodes;
 import org.entente.cli.UserException;
 import org.entente.proto.v1.ArtifactInfo;
+import org.entente.security.Sha256;
 
 /** How the artifact commands read digests and show what the store answers. Stateless. */
 final class ArtifactText {

@@ -18,6 +18,7 @@ import org.entente.proto.v1.GetArtifactRequest;
 import org.entente.proto.v1.PutArtifactRequest;
 import org.entente.proto.v1.StatArtifactRequest;
 import org.entente.security.PeerIdentity;
+import org.entente.security.Sha256;
 
 /**
  * The coordinators' content-addressed artifact store as a service. Any member identity reads;

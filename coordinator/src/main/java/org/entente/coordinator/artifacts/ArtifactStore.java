@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Optional;
+import org.entente.security.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

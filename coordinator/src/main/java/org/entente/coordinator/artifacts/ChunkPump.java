@@ -9,6 +9,7 @@ import java.util.function.Function;
 import java.util.function.LongConsumer;
 import org.entente.coordinator.errors.UnavailableException;
 import org.entente.coordinator.grpc.StatusMapper;
+import org.entente.security.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -13,6 +13,7 @@ import org.entente.coordinator.grpc.StatusMapper;
 import org.entente.proto.v1.ArtifactInfo;
 import org.entente.proto.v1.PutArtifactHeader;
 import org.entente.proto.v1.PutArtifactRequest;
+import org.entente.security.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import org.entente.security.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -29,6 +29,7 @@ import org.entente.proto.v1.GetArtifactRequest;
 import org.entente.proto.v1.PutArtifactHeader;
 import org.entente.proto.v1.PutArtifactRequest;
 import org.entente.proto.v1.StatArtifactRequest;
+import org.entente.security.Sha256;
 
 /**
  * The coordinators' artifact store as seen by a client (agents, the command line): upload a file,

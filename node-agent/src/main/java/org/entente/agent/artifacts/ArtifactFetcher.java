@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.entente.agent.shards.ArtifactException;
 import org.entente.proto.v1.Artifact;
+import org.entente.security.Sha256;
 
 /**
  * Provides shards with verified local copies of their artifacts:

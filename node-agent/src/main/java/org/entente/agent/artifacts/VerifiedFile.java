@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import org.entente.agent.shards.ArtifactException;
+import org.entente.security.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -42,6 +42,7 @@ import org.entente.security.Identity;
 import org.entente.security.KeyMaterial;
 import org.entente.security.LocalPki;
 import org.entente.security.Role;
+import org.entente.security.Sha256;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
