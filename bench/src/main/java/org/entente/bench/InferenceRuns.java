@@ -177,10 +177,11 @@ final class InferenceRuns {
   private static int sameClasses(Path csv, int[] expected) throws IOException {
     int same = 0;
     try (BufferedReader r = Files.newBufferedReader(csv)) {
-      r.readLine(); // header row,class,score0,...
+      r.readLine(); // header row,class (and score0,... with parameters.scores)
       for (String line = r.readLine(); line != null; line = r.readLine()) {
         int c1 = line.indexOf(',');
-        int c2 = line.indexOf(',', c1 + 1);
+        int next = line.indexOf(',', c1 + 1);
+        int c2 = next < 0 ? line.length() : next; // row,class[,scores...]
         int row = Integer.parseInt(line.substring(0, c1));
         if (Integer.parseInt(line.substring(c1 + 1, c2)) == expected[row]) {
           same++;

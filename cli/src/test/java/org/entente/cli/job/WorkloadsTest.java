@@ -197,7 +197,7 @@ class WorkloadsTest {
       assertThat(sha256(file))
           .isEqualTo(s.get("shards").get(shard).get("output").get("sha256").asText());
       List<String> lines = Files.readAllLines(file);
-      assertThat(lines.get(0)).startsWith("row,class,");
+      assertThat(lines.get(0)).isEqualTo("row,class");
       for (String l : lines.subList(1, lines.size())) {
         String[] cells = l.split(",");
         rows++;

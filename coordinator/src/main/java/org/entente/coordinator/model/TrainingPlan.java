@@ -41,6 +41,11 @@ public record TrainingPlan(int rounds, int minShards, long roundTimeoutMs) {
   public static void check(String kind, int shards, Map<String, String> p) {
     number(p, "batchSize", 1, 1, 1 << 16);
     if (!kind.equals("training")) {
+      String scores = p.get("scores");
+      if (scores != null && !scores.equals("true") && !scores.equals("false")) {
+        throw new InvalidRequestException(
+            "parameters.scores", "true or false, got '" + clip(scores) + "'");
+      }
       return;
     }
     number(p, "rounds", 1, 1, 100_000);

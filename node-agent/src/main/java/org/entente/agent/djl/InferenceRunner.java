@@ -57,6 +57,14 @@ public final class InferenceRunner implements ShardRunner {
   public String run(ShardAssignment a, ShardContext context) throws Exception {
     int batchSize =
         JobParameters.optionalInt(a.getParametersMap(), "batchSize", DEFAULT_BATCH_SIZE, 1, 65_536);
+    String scoresParam = a.getParametersMap().getOrDefault("scores", "false").trim();
+    if (!scoresParam.equals("true") && !scoresParam.equals("false")) {
+      throw new IllegalArgumentException(
+          "parameters.scores: true or false, got '"
+              + JobParameters.printable(scoresParam, 40)
+              + "'");
+    }
+    boolean scores = scoresParam.equals("true");
     if (!a.hasModel()) {
       throw new IllegalArgumentException("an inference job needs a model artifact");
     }
@@ -75,7 +83,7 @@ public final class InferenceRunner implements ShardRunner {
         Examples inputs =
             CsvExamples.readFeatures(inputFile, partition.describe(), model.features(), partition);
         try (Writer out = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
-          rows = write(model, inputs, batchSize, context, out);
+          rows = write(model, inputs, batchSize, scores, context, out);
         }
       }
       ShardOutput stored = services.upload(output).toBuilder().setRows(rows).build();
@@ -94,7 +102,12 @@ public final class InferenceRunner implements ShardRunner {
   }
 
   private static long write(
-      InferenceModel model, Examples inputs, int batchSize, ShardContext context, Writer out)
+      InferenceModel model,
+      Examples inputs,
+      int batchSize,
+      boolean withScores,
+      ShardContext context,
+      Writer out)
       throws IOException {
     int n = inputs.size();
     int width = inputs.width();
@@ -108,7 +121,7 @@ public final class InferenceRunner implements ShardRunner {
       InferenceModel.Scores scores = model.score(batch, rows, width);
       int k = scores.perRow();
       if (!headerWritten) {
-        out.write(header(k));
+        out.write(header(withScores ? k : 0));
         headerWritten = true;
       }
       for (int r = 0; r < rows; r++) {
@@ -116,14 +129,14 @@ public final class InferenceRunner implements ShardRunner {
         line.append(inputs.rows()[from + r])
             .append(',')
             .append(LocalTrainer.argmax(scores.values(), r * k, k));
-        for (int c = 0; c < k; c++) {
+        for (int c = 0; withScores && c < k; c++) {
           line.append(',').append(format(scores.values()[r * k + c]));
         }
         out.write(line.append('\n').toString());
       }
     }
     if (!headerWritten) {
-      out.write(header(model.classes()));
+      out.write(header(withScores ? model.classes() : 0));
     }
     return n;
   }

@@ -31,7 +31,8 @@ class InferenceRunnerTest {
         .setShard(shard)
         .setAttempt(1)
         .setKind("inference")
-        .setTotalShards(total);
+        .setTotalShards(total)
+        .putParameters("scores", "true");
   }
 
   /** An MLP trained on blobs, as a stored model file. */
@@ -247,5 +248,46 @@ class InferenceRunnerTest {
                 InferenceRunner.format(1e-7f),
                 InferenceRunner.format(Float.NaN)))
         .containsExactly("0.100000001", "-3.5", "0", "1.00000001E-7", "NaN");
+  }
+
+  @Test
+  void run_withoutScores_writesRowAndClassOnly_theSameClasses() throws Exception {
+    FakeShardServices services = new FakeShardServices(dir, 1);
+    Artifact model = trainedMlp(services);
+    Artifact input = services.put(Blobs.csv(Blobs.examples(40, 4, 3, 9), false));
+    InferenceRunner runner = new InferenceRunner(services);
+    FakeShardContext with = new FakeShardContext();
+    runner.run(assignment(0, 1).setModel(model).addData(input).build(), with);
+    FakeShardContext without = new FakeShardContext();
+    runner.run(
+        assignment(0, 1).removeParameters("scores").setModel(model).addData(input).build(),
+        without);
+    List<String> full = lines(services, with.output());
+    List<String> plain = lines(services, without.output());
+    assertThat(plain.get(0)).isEqualTo("row,class");
+    assertThat(plain).hasSize(full.size());
+    for (int i = 1; i < full.size(); i++) {
+      String[] f = full.get(i).split(",");
+      assertThat(plain.get(i)).isEqualTo(f[0] + "," + f[1]);
+    }
+    assertThat(without.output().getRows()).isEqualTo(40);
+  }
+
+  @Test
+  void run_scoresNeitherTrueNorFalse_refusedNamingIt() throws Exception {
+    FakeShardServices services = new FakeShardServices(dir, 1);
+    Artifact model = trainedMlp(services);
+    Artifact input = services.put(Blobs.csv(Blobs.examples(4, 4, 3, 9), false));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new InferenceRunner(services)
+                    .run(
+                        assignment(0, 1)
+                            .putParameters("scores", "yes")
+                            .setModel(model)
+                            .addData(input)
+                            .build(),
+                        new FakeShardContext()))
+        .hasMessageContaining("parameters.scores");
   }
 }
