@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -114,6 +115,10 @@ final class InferenceModel implements AutoCloseable {
    */
   Scores score(float[] features, int rows, int width) {
     Shape shape = architecture == null ? new Shape(rows, width) : architecture.batchShape(rows);
+    // libtorch's grad mode is per thread and on by default: a shard's worker thread would record
+    // an autograd graph for every batch and throw it away. Inference needs none.
+    boolean grad = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
     try (NDManager scope = model.getNDManager().newSubManager()) {
       NDArray x = scope.create(features, shape);
       NDList out = model.getBlock().forward(new ParameterStore(scope, false), new NDList(x), false);
@@ -136,6 +141,8 @@ final class InferenceModel implements AutoCloseable {
               ? y.toFloatArray()
               : y.toType(DataType.FLOAT32, false).toFloatArray();
       return new Scores(values, perRow);
+    } finally {
+      JniUtils.setGradMode(grad);
     }
   }
 
