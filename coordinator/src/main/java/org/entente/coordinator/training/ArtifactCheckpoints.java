@@ -3,8 +3,6 @@ package org.entente.coordinator.training;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.channels.Channels;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Optional;
 import org.entente.coordinator.artifacts.ArtifactStore;
 import org.entente.coordinator.artifacts.ReplicatedArtifacts;
@@ -27,8 +25,9 @@ public final class ArtifactCheckpoints implements CheckpointStore {
   @Override
   public CheckpointRef store(ModelFile file) throws Exception {
     byte[] bytes = file.toBytes();
-    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    ArtifactInfo info = artifacts.put(new ByteArrayInputStream(bytes), sha, bytes.length);
+    // The store names the content by the digest it computes while writing: hashing it here first
+    // would only double the work on the round's critical path.
+    ArtifactInfo info = artifacts.put(new ByteArrayInputStream(bytes), "", bytes.length);
     if (info.getReplicasCount() < 2 && !artifacts.peers().isEmpty()) {
       // Recorded while only the leader holds it, a checkpoint would die with the leader.
       throw new UnavailableException(
