@@ -332,4 +332,36 @@ class JobFlowTest {
   private static int jobCount(CuratorFramework zk) throws Exception {
     return zk.checkExists().forPath("/jobs") == null ? 0 : zk.getChildren().forPath("/jobs").size();
   }
+
+  @Test
+  void anAcknowledgedJob_isReadableAtOnceOnEveryReplica() throws Exception {
+    JobFederation fed = JobFederation.start(f, "readthrough", fast());
+    fed.node("DE", "gpu-1");
+    for (int i = 0; i < 20; i++) {
+      String id = fed.submit(JobFederation.NATIONS.get(i % 3), spec("read-" + i, 1, 1));
+      // No waiting: a replica whose cache has not caught up reads the job from ZooKeeper.
+      for (String n : JobFederation.NATIONS) {
+        JobStatus s = fed.jobsVia(n, "DE").getJob(GetJobRequest.newBuilder().setJobId(id).build());
+        assertThat(s.getSummary().getJobId()).isEqualTo(id);
+        assertThat(s.getShardsList()).hasSize(1);
+      }
+    }
+    // A view whose cache holds nothing (never started) stands for a replica that has not caught
+    // up: it reads the job from ZooKeeper.
+    String last = fed.submit("DE", spec("read-last", 2, 0));
+    try (org.entente.coordinator.jobs.JobView cold =
+        new org.entente.coordinator.jobs.JobView(fed.zk())) {
+      assertThat(cold.jobWithShards(last)).isEmpty();
+      var read = cold.jobWithShardsReadingThrough(last, 5_000).orElseThrow();
+      assertThat(read.record().id()).isEqualTo(last);
+      assertThat(read.shards()).hasSize(2);
+      assertThat(cold.jobWithShardsReadingThrough("j9-999", 5_000)).isEmpty();
+      assertThat(cold.jobWithShardsReadingThrough("../x", 5_000)).isEmpty();
+    }
+    assertThatThrownBy(
+            () -> fed.jobs("FR").getJob(GetJobRequest.newBuilder().setJobId("j9-999").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
 }

@@ -1,7 +1,5 @@
 package org.entente.cli.demo;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -199,19 +197,7 @@ final class DemoWorkloads {
     int lastRound = 0;
     long start = System.nanoTime();
     while (true) {
-      JobStatus s;
-      try {
-        s = client.jobs(c -> c.getJob(GetJobRequest.newBuilder().setJobId(id).build()));
-      } catch (StatusRuntimeException e) {
-        // Reads are answered from each replica's own view, which may trail the leader's by a
-        // moment right after the submission.
-        if (e.getStatus().getCode() != Status.Code.NOT_FOUND
-            || System.nanoTime() - start > 10_000_000_000L) {
-          throw e;
-        }
-        Thread.sleep(POLL_MS); // polling a view that catches up; nothing else waits on this
-        continue;
-      }
+      JobStatus s = client.jobs(c -> c.getJob(GetJobRequest.newBuilder().setJobId(id).build()));
       for (ShardStatus sh : s.getShardsList()) {
         String key = sh.getIndex() + "@" + sh.getAttempt() + sh.getState();
         if ((sh.getState().equals("RUNNING") || sh.getState().equals("FAILED")) && shown.add(key)) {

@@ -44,6 +44,9 @@ import org.entente.security.PeerIdentity;
  * from this replica's cache. Thread-safe.
  */
 public final class JobApiService extends JobServiceGrpc.JobServiceImplBase {
+  /** How long a read of a job not yet in this replica's cache may take. */
+  private static final long READ_THROUGH_MS = 5_000;
+
   private final LeaderLink leader;
   private final JobView jobs;
   private final FederationView federation;
@@ -134,7 +137,7 @@ public final class JobApiService extends JobServiceGrpc.JobServiceImplBase {
         () -> {
           AccessPolicy.check(PeerIdentity.current().identity(), Action.READ_JOBS, "", "");
           JobView.Job j =
-              jobs.jobWithShards(req.getJobId())
+              jobs.jobWithShardsReadingThrough(req.getJobId(), READ_THROUGH_MS)
                   .orElseThrow(
                       () ->
                           new NotFoundException(
@@ -152,7 +155,7 @@ public final class JobApiService extends JobServiceGrpc.JobServiceImplBase {
         () -> {
           Identity caller = PeerIdentity.current().identity();
           JobView.Job j =
-              jobs.jobWithShards(req.getJobId())
+              jobs.jobWithShardsReadingThrough(req.getJobId(), READ_THROUGH_MS)
                   .orElseThrow(() -> new NotFoundException("no job " + req.getJobId()));
           AccessPolicy.check(caller, Action.CANCEL_JOB, j.record().nation(), "");
           if (req.getReason().length() > 1024) {

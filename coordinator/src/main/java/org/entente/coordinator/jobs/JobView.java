@@ -36,9 +36,11 @@ public final class JobView implements Closeable {
   public record Job(JobRecord record, List<ShardRecord> shards) {}
 
   private final CuratorCache cache;
+  private final JobStore store;
 
   public JobView(CuratorFramework zk) {
     this.cache = CuratorCache.build(zk, ZkPaths.JOBS);
+    this.store = new JobStore(zk);
   }
 
   public void start() {
@@ -98,6 +100,24 @@ public final class JobView implements Closeable {
               }
               return new Job(r, shards);
             });
+  }
+
+  /**
+   * The job with its shards: from the cache, or, when the cache does not hold it completely yet,
+   * read from ZooKeeper. A client that was told its job was created may ask any replica for it at
+   * once, before that replica's cache has caught up; it must not hear NOT_FOUND.
+   */
+  public Optional<Job> jobWithShardsReadingThrough(String id, long timeoutMs) throws Exception {
+    Optional<Job> cached = jobWithShards(id);
+    if (cached.isPresent()
+        && cached.get().shards().size() == cached.get().record().spec().shards()) {
+      return cached;
+    }
+    if (!id.matches("j[0-9]{1,18}-[0-9]{1,18}")) {
+      return Optional.empty();
+    }
+    JobEntry e = store.load(id, timeoutMs);
+    return e == null ? Optional.empty() : Optional.of(new Job(e.job, List.of(e.shards)));
   }
 
   /** Every cached job, newest first. */

@@ -13,7 +13,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.entente.coordinator.errors.ConflictException;
-import org.entente.coordinator.errors.ForbiddenException;
 import org.entente.coordinator.errors.InvalidRequestException;
 import org.entente.coordinator.errors.NotFoundException;
 import org.entente.coordinator.errors.UnavailableException;
@@ -23,7 +22,6 @@ import org.entente.coordinator.jobs.JobView;
 import org.entente.coordinator.metrics.CoordinatorMetrics;
 import org.entente.coordinator.model.JobRecord;
 import org.entente.coordinator.model.NodeKey;
-import org.entente.coordinator.model.ShardRecord;
 import org.entente.coordinator.model.TrainingPlan;
 import org.entente.coordinator.model.TrainingRecord;
 import org.entente.coordinator.model.TrainingRecord.CheckpointRef;
@@ -68,6 +66,7 @@ public final class RoundAggregator implements Closeable {
   }
 
   private final JobView view;
+  private final RoundSenders senders;
   private final CoordinatorMetrics metrics;
   private final JobLeader leader;
   private final CheckpointStore checkpoints;
@@ -84,6 +83,7 @@ public final class RoundAggregator implements Closeable {
       CoordinatorMetrics metrics) {
     this.metrics = metrics;
     this.view = view;
+    this.senders = new RoundSenders(view);
     this.leader = leader;
     this.checkpoints = checkpoints;
     this.clock = clock;
@@ -126,57 +126,6 @@ public final class RoundAggregator implements Closeable {
     return answer;
   }
 
-  /**
-   * Checks, before any parameters are taken in, that {@code node} holds the current attempt of a
-   * running training shard (from this replica's view; the leader checks again). Cheap: callers use
-   * it to refuse a stranger before allocating room for its upload.
-   */
-  public void precheck(NodeKey node, RoundUpdateHeader h) {
-    owned(node, h);
-  }
-
-  private JobView.Job owned(NodeKey node, RoundUpdateHeader h) {
-    JobView.Job j =
-        view.jobWithShards(h.getJobId())
-            .orElseThrow(() -> new NotFoundException("no job " + h.getJobId()));
-    JobRecord rec = j.record();
-    if (!rec.spec().kind().equals("training")) {
-      throw new InvalidRequestException(
-          "job_id", "job " + rec.id() + " is an " + rec.spec().kind() + " job, not training");
-    }
-    if (rec.state().terminal()) {
-      throw new ConflictException("job " + rec.id() + " has ended (" + rec.state() + ")");
-    }
-    if (h.getShard() < 0 || h.getShard() >= j.shards().size()) {
-      throw new InvalidRequestException(
-          "shard", "job " + rec.id() + " has no shard " + h.getShard());
-    }
-    ShardRecord s = j.shards().get(h.getShard());
-    if (!node.toString().equals(s.node()) || !s.state().holdsNode()) {
-      throw new ForbiddenException(
-          "shard "
-              + rec.id()
-              + "/"
-              + h.getShard()
-              + " is not placed on "
-              + node
-              + "; a node sends updates only for its own shards");
-    }
-    if (s.attempt() != h.getAttempt()) {
-      throw new ConflictException(
-          "attempt "
-              + h.getAttempt()
-              + " of shard "
-              + rec.id()
-              + "/"
-              + h.getShard()
-              + " is not the current one (attempt "
-              + s.attempt()
-              + ")");
-    }
-    return j;
-  }
-
   private void take(
       NodeKey node, RoundUpdateHeader h, float[] values, CompletableFuture<Answer> a) {
     if (!leader.leading()) {
@@ -184,7 +133,7 @@ public final class RoundAggregator implements Closeable {
           new UnavailableException("this replica is not the leader; FedAvg runs on the leader"));
       return;
     }
-    JobRecord rec = owned(node, h).record();
+    JobRecord rec = senders.check(node, h).record();
     Job job = book(rec);
     RoundBook.Offer offer =
         job.book.offer(
@@ -368,6 +317,11 @@ public final class RoundAggregator implements Closeable {
               }
             },
             rounds);
+  }
+
+  /** See {@link RoundSenders#check}: callers refuse a stranger before taking in its upload. */
+  public void precheck(NodeKey node, RoundUpdateHeader h) {
+    senders.check(node, h);
   }
 
   private static Answer answer(RoundBook.Closed c, CheckpointRef ref, boolean included) {
