@@ -4,10 +4,8 @@ import java.io.Closeable;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -17,7 +15,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.entente.coordinator.SchedulingSettings;
 import org.entente.coordinator.errors.ConflictException;
 import org.entente.coordinator.errors.ForbiddenException;
@@ -108,11 +105,8 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private ScheduledFuture<?> ticker;
 
   // Loop-thread state, valid while leading.
-  private Map<String, JobEntry> table;
-  private final Set<String> active = new LinkedHashSet<>();
-  private final Map<String, String> byRequest = new HashMap<>();
+  private JobTable table;
   private final Map<NodeKey, Long> goneSince = new HashMap<>();
-  private final List<Fresh> fresh = new ArrayList<>();
   private long lastRecovery;
   private FairShareState fairShare;
   private long sequence;
@@ -268,7 +262,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
           "job leader at epoch {}: {} jobs loaded, {} active",
           f.epoch(),
           table.size(),
-          active.size());
+          table.active().size());
       pass();
     } catch (Exception e) {
       log.warn("could not load jobs as the new leader: {}", e.toString());
@@ -277,15 +271,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   }
 
   private void reload() throws Exception {
-    table = store.loadAll(LOAD_TIMEOUT_MS);
-    active.clear();
-    byRequest.clear();
-    for (JobEntry e : table.values()) {
-      byRequest.put(e.job.nation() + "/" + e.job.requestId(), e.job.id());
-      if (!e.job.state().terminal()) {
-        active.add(e.job.id());
-      }
-    }
+    table = JobTable.load(store, LOAD_TIMEOUT_MS);
   }
 
   private void stepDown(String why) {
@@ -297,7 +283,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       }
     }
     table = null;
-    active.clear();
     failQueued(notLeading());
     log.debug("job leader stopped: {}", why);
   }
@@ -326,7 +311,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     try {
       long now = clock.millis();
       WriteBatch batch = new WriteBatch(epochs, f);
-      fresh.clear();
+      table.clearFresh();
       takeSubmissions(batch, f, now, waiting);
       takeCancels(batch, f, now, waiting);
       takeReports(batch, f, now, waiting);
@@ -337,7 +322,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
         recover(batch, f, now);
       }
       schedule(batch, f, now);
-      writeFresh(batch);
+      table.writeFresh(batch);
       persistFairShare(batch, now);
       batch.flush();
     } catch (FencedException e) {
@@ -385,8 +370,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       WriteBatch batch, Fence f, long now, List<CompletableFuture<?>> waiting) throws Exception {
     for (Pending<Submission> p; (p = submissions.poll()) != null; ) {
       Submission s = p.request();
-      String key = s.nation() + "/" + s.requestId();
-      String existing = byRequest.get(key);
+      String existing = table.byRequest(s.nation(), s.requestId());
       if (existing != null) {
         p.done().complete(new Submitted(existing, true));
         continue;
@@ -409,40 +393,15 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       for (int i = 0; i < shards.length; i++) {
         shards[i] = ShardRecord.pending(i, f.epoch());
       }
-      JobEntry entry = new JobEntry(job, 0, shards, versions);
-      entry.unwritten = true;
-      table.put(id, entry);
-      active.add(id);
-      byRequest.put(key, id);
       CompletableFuture<Submitted> done = p.done();
       waiting.add(done);
-      fresh.add(
-          new Fresh(
-              entry,
-              () -> {
-                metrics.jobsSubmitted.inc();
-                done.complete(new Submitted(id, false));
-              }));
+      table.addFresh(
+          new JobEntry(job, 0, shards, versions),
+          () -> {
+            metrics.jobsSubmitted.inc();
+            done.complete(new Submitted(id, false));
+          });
     }
-  }
-
-  /** A job accepted in this pass, with what to do once it is written. */
-  private record Fresh(JobEntry entry, Runnable written) {}
-
-  /**
-   * Creates the jobs accepted in this pass, each with the records the pass left it in (placed
-   * shards included): one write per job instead of a create and then an update.
-   */
-  private void writeFresh(WriteBatch batch) throws Exception {
-    for (Fresh n : fresh) {
-      JobEntry e = n.entry();
-      e.unwritten = false;
-      batch.add(
-          store.create(e.job, e.shards),
-          Json.write(e.job).length + e.shards.length * 300,
-          n.written());
-    }
-    fresh.clear();
   }
 
   private void takeRounds(WriteBatch batch, List<CompletableFuture<?>> waiting) throws Exception {
@@ -483,7 +442,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       }
       TrainingRecord next = t.with(r.round());
       waiting.add(done);
-      apply(
+      table.apply(
           batch,
           e,
           new JobLifecycle.Change(e.job.withTraining(next), Map.of()),
@@ -517,7 +476,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
         continue;
       }
       waiting.add(done);
-      apply(batch, e, change, () -> done.complete(e.job));
+      table.apply(batch, e, change, () -> done.complete(e.job));
     }
   }
 
@@ -561,7 +520,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
                 backoff);
         settled.add(true);
         if (!change.isEmpty()) {
-          apply(batch, e, change, null);
+          table.apply(batch, e, change, null);
         }
       }
       CompletableFuture<List<Boolean>> done = rb.done();
@@ -582,7 +541,12 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     Map<NodeKey, NodeRecord> live = view.liveNodes();
     List<RecoveryPlanner.Requeue> plan =
         RecoveryPlanner.plan(
-            activeJobs(), live, goneSince, now, settings, settings.defaultMaxRuntime().toMillis());
+            table.activeJobs(),
+            live,
+            goneSince,
+            now,
+            settings,
+            settings.defaultMaxRuntime().toMillis());
     JobLifecycle.Backoff backoff = backoff();
     for (RecoveryPlanner.Requeue r : plan) {
       JobEntry e = table.get(r.jobId());
@@ -594,22 +558,15 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
               e.view(), r.shard(), r.reason(), r.countsAsRetry(), now, f.epoch(), backoff);
       log.info("requeue {}/{}: {}", r.jobId(), r.shard(), r.reason());
       metrics.shardsRequeued.inc();
-      apply(batch, e, change, null);
+      table.apply(batch, e, change, null);
     }
-  }
-
-  private List<JobLifecycle.Job> activeJobs() {
-    List<JobLifecycle.Job> out = new ArrayList<>(active.size());
-    for (String id : active) {
-      out.add(table.get(id).view());
-    }
-    return out;
   }
 
   private void schedule(WriteBatch batch, Fence f, long now) throws Exception {
     Map<NodeKey, NodeRecord> live = view.liveNodes();
     SnapshotBuilder.Built built =
-        SnapshotBuilder.build(table, active, live, settings, fairShare, now, f.epoch());
+        SnapshotBuilder.build(
+            table.all(), table.active(), live, settings, fairShare, now, f.epoch());
     fairShare = fairShare.advance(now, built.usage(), settings.halfLife().toMillis());
     if (built.snapshot().pending().isEmpty()) {
       return;
@@ -623,7 +580,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       }
       metrics.shardsPreempted.inc();
       log.info("preempt {}: {}", p.victim(), p.reason());
-      apply(
+      table.apply(
           batch,
           e,
           JobLifecycle.requeue(
@@ -644,7 +601,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     for (var en : placed.entrySet()) {
       JobEntry e = table.get(en.getKey());
       metrics.shardsPlaced.inc(en.getValue().size());
-      apply(batch, e, JobLifecycle.withJob(e.view(), en.getValue(), now), null);
+      table.apply(batch, e, JobLifecycle.withJob(e.view(), en.getValue(), now), null);
     }
     if (now - lastReasonFlush >= REASON_FLUSH_MS) {
       lastReasonFlush = now;
@@ -659,7 +616,8 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
         }
       }
       for (var en : reasons.entrySet()) {
-        apply(batch, table.get(en.getKey()), new JobLifecycle.Change(null, en.getValue()), null);
+        table.apply(
+            batch, table.get(en.getKey()), new JobLifecycle.Change(null, en.getValue()), null);
       }
     }
   }
@@ -674,45 +632,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
         List.of(zk.transactionOp().setData().forPath(ZkPaths.SCHEDULER_STATE, data)),
         data.length,
         null);
-  }
-
-  /**
-   * Moves memory ahead at once (later changes in the same pass build on it) and queues the
-   * conditional writes; a setData raises the version by exactly one, so the next write's expected
-   * version is known before the commit.
-   */
-  private void apply(WriteBatch batch, JobEntry e, JobLifecycle.Change change, Runnable committed)
-      throws Exception {
-    if (e.unwritten) {
-      change.shards().forEach((i, r) -> e.shards[i] = r);
-      if (change.job() != null) {
-        e.job = change.job();
-      }
-      if (committed != null) {
-        batch.add(List.of(), 0, committed);
-      }
-      return;
-    }
-    List<CuratorOp> ops = new ArrayList<>();
-    int bytes = 0;
-    for (var s : change.shards().entrySet()) {
-      int i = s.getKey();
-      ops.add(store.updateShard(e.job.id(), s.getValue(), e.shardVersions[i]));
-      e.shards[i] = s.getValue();
-      e.shardVersions[i]++;
-      bytes += 300;
-    }
-    if (change.job() != null) {
-      ops.add(store.updateJob(change.job(), e.jobVersion));
-      e.job = change.job();
-      e.jobVersion++;
-      bytes += 2048;
-      if (e.job.state().terminal()) {
-        active.remove(e.job.id());
-        log.info("job {} {}: {}", e.job.id(), e.job.state(), e.job.reason());
-      }
-    }
-    batch.add(ops, bytes, committed);
   }
 
   @Override
