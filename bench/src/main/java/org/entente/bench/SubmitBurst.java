@@ -181,7 +181,7 @@ record SubmitBurst(
         .setSpec(
             JobSpec.newBuilder()
                 .setName(name)
-                .setKind("training")
+                .setKind("inference")
                 .setShards(1)
                 .setResources(ShardResources.newBuilder().setCpus(1).setGpus(0))
                 .setPlacement(PlacementRules.newBuilder().putAllLabels(labels)))

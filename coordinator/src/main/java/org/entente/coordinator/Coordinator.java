@@ -34,6 +34,7 @@ import org.entente.coordinator.jobs.ShardDispatcher;
 import org.entente.coordinator.leader.EpochStore;
 import org.entente.coordinator.leader.Fence;
 import org.entente.coordinator.leader.LeaderElection;
+import org.entente.coordinator.logstore.LedgerWitness;
 import org.entente.coordinator.membership.FederationView;
 import org.entente.coordinator.membership.MembershipKeeper;
 import org.entente.coordinator.membership.RosterKeeper;
@@ -64,6 +65,7 @@ import org.slf4j.LoggerFactory;
  * once, close once. Thread-safe.
  */
 public final class Coordinator implements Closeable {
+  private static final java.time.Duration WITNESS_INTERVAL = java.time.Duration.ofMillis(250);
   private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
 
   private final CoordinatorSettings settings;
@@ -84,6 +86,7 @@ public final class Coordinator implements Closeable {
   private ArtifactStore artifactStore;
   private ReplicatedArtifacts artifacts;
   private RoundAggregator rounds;
+  private LedgerWitness witness;
   private Server server;
   private HealthStatusManager health;
   private ReplicaRecord self;
@@ -167,7 +170,35 @@ public final class Coordinator implements Closeable {
         new ReplicatedArtifacts(view::replicas, peers, self.nation(), artifactStore, metrics);
     ArtifactApiService artifactApi = new ArtifactApiService(artifacts, metrics);
     roster = new RosterKeeper(zk, epochs, view, clock, settings.rosterInterval(), metrics);
-    jobLeader = new JobLeader(zk, epochs, view, clock, settings.scheduling(), metrics);
+    ArtifactStore outputs = artifactStore;
+    jobLeader =
+        new JobLeader(
+            zk,
+            epochs,
+            view,
+            clock,
+            settings.scheduling(),
+            metrics,
+            settings.keys(),
+            trust,
+            sha -> {
+              try {
+                return outputs.size(sha).isPresent();
+              } catch (java.io.IOException e) {
+                return false;
+              }
+            });
+    witness =
+        new LedgerWitness(
+            zk,
+            settings.keys(),
+            trust.snapshot().bundle(),
+            settings.artifactDir() == null
+                ? null
+                : settings.artifactDir().toAbsolutePath().resolveSibling("witness.json"),
+            clock,
+            metrics);
+    witness.start(WITNESS_INTERVAL);
     LeaderElection.Listener both =
         new LeaderElection.Listener() {
           @Override
@@ -209,6 +240,11 @@ public final class Coordinator implements Closeable {
     services.addService(
         new ReplicaApiService(self.participantId(), keeper, local, artifactApi, trainingApi));
     services.addService(artifactApi);
+    services.addService(
+        new org.entente.coordinator.logstore.LedgerApiService(
+            new org.entente.coordinator.logstore.LedgerReader(
+                new org.entente.coordinator.logstore.LedgerStore(zk)),
+            witness::alarms));
     services.addService(trainingApi);
     services.addService(
         new JobApiService(
@@ -312,6 +348,7 @@ public final class Coordinator implements Closeable {
       }
     }
     // Calls still in flight may forward to the leader until the server has terminated.
+    closeQuietly(witness);
     closeQuietly(rounds);
     closeQuietly(jobLeader);
     closeQuietly(dispatcher);

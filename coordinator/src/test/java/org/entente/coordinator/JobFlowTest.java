@@ -43,7 +43,7 @@ class JobFlowTest {
   static JobSpec spec(String name, int shards, int gpus) {
     return JobSpec.newBuilder()
         .setName(name)
-        .setKind("training")
+        .setKind("inference")
         .setShards(shards)
         .setRetryLimit(1)
         .setResources(ShardResources.newBuilder().setGpus(gpus).setCpus(1))

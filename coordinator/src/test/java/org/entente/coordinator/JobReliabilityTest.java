@@ -252,7 +252,7 @@ class JobReliabilityTest {
   private static JobSpec spec(String nation, int i, boolean isShort, int shards, int cpus) {
     return JobSpec.newBuilder()
         .setName(nation.toLowerCase(Locale.ROOT) + "-" + i + (isShort ? "-short" : "-long"))
-        .setKind("training")
+        .setKind("inference")
         .setShards(shards)
         .setRetryLimit(3)
         .setResources(ShardResources.newBuilder().setCpus(cpus))

@@ -153,6 +153,7 @@ public final class NodeAgent implements Closeable {
             runners,
             new DevicePool(resources.getGpusList().stream().map(Gpu::getIndex).toList()),
             this::sendReport,
+            new org.entente.agent.shards.ReceiptSigner(settings.keys(), clock),
             clock,
             workers,
             scheduler,

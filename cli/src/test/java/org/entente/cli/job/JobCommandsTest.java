@@ -69,7 +69,7 @@ class JobCommandsTest {
         name,
         """
         name: %s
-        kind: training
+        kind: inference
         shards: %d
         resources:
           cpus: 1

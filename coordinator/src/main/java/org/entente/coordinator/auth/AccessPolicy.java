@@ -8,8 +8,9 @@ import org.entente.security.Role;
  * Who may do what, as a pure function of the caller's identity, the action and the nation (and for
  * nodes, the name) it targets. Goals: a node speaks only for itself; an operator acts only for its
  * own nation; only coordinators call coordinator-internal RPCs; any member role except nodes may
- * read the federation; any member may read artifacts and any but auditors may store them.
- * Stateless.
+ * read the federation and jobs; any member but a node may read the ledger; an auditor may read the
+ * ledger and nothing else (it audits; it does not operate); any member but an auditor may read and
+ * store artifacts. Stateless.
  */
 public final class AccessPolicy {
   private AccessPolicy() {}
@@ -22,6 +23,10 @@ public final class AccessPolicy {
    * @throws ForbiddenException naming the rule that refuses it
    */
   public static void check(Identity caller, Action action, String targetNation, String targetName) {
+    if (caller.role() == Role.AUDITOR && action != Action.READ_LEDGER) {
+      throw new ForbiddenException(
+          "an auditor certificate may read the ledger and nothing else; caller is " + caller);
+    }
     switch (action) {
       case AGENT_CONNECT -> {
         require(caller, Role.NODE, action);
@@ -61,7 +66,13 @@ public final class AccessPolicy {
         }
       }
       case READ_ARTIFACTS -> {
-        // Every member identity: agents fetch models and data, operators and auditors check them.
+        // Every member identity but auditors: agents fetch models and data, operators check them.
+      }
+      case READ_LEDGER -> {
+        if (caller.role() == Role.NODE) {
+          throw new ForbiddenException(
+              "nodes may not read the ledger; use an auditor or operator certificate");
+        }
       }
     }
   }

@@ -23,5 +23,7 @@ public enum Action {
   /** Upload to the artifact store. */
   PUT_ARTIFACT,
   /** Download or look up a stored artifact. */
-  READ_ARTIFACTS
+  READ_ARTIFACTS,
+  /** Read the contribution ledger: entries, checkpoints, proofs. */
+  READ_LEDGER
 }

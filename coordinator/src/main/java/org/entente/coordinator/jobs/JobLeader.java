@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.apache.curator.framework.CuratorFramework;
 import org.entente.coordinator.SchedulingSettings;
 import org.entente.coordinator.errors.ConflictException;
@@ -24,6 +25,9 @@ import org.entente.coordinator.leader.EpochStore;
 import org.entente.coordinator.leader.Fence;
 import org.entente.coordinator.leader.FencedException;
 import org.entente.coordinator.leader.LeaderElection;
+import org.entente.coordinator.ledger.ReceiptCheck;
+import org.entente.coordinator.logstore.LedgerLogId;
+import org.entente.coordinator.logstore.LedgerStore;
 import org.entente.coordinator.membership.FederationView;
 import org.entente.coordinator.metrics.CoordinatorMetrics;
 import org.entente.coordinator.model.JobLifecycle;
@@ -43,6 +47,10 @@ import org.entente.coordinator.scheduler.Scheduler;
 import org.entente.coordinator.scheduler.ShardRef;
 import org.entente.coordinator.zk.Json;
 import org.entente.coordinator.zk.ZkPaths;
+import org.entente.proto.v1.PlacementDecision;
+import org.entente.proto.v1.SignedReceipt;
+import org.entente.security.FederationTrust;
+import org.entente.security.KeyMaterial;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +67,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private static final long REASON_FLUSH_MS = 2_000;
   private static final long PERSIST_MS = 5_000;
   private static final long RECOVERY_EVERY_MS = 500;
+  private static final long CHECKPOINT_EVERY_MS = 1_000;
 
   /** A submission accepted by some replica, already validated. */
   public record Submission(JobSpec spec, String nation, String submittedBy, String requestId) {}
@@ -66,14 +75,38 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   /** The outcome of a submission. */
   public record Submitted(String jobId, boolean duplicate) {}
 
-  /** One agent report, as the leader applies it. */
+  /**
+   * One agent report, as the leader applies it.
+   *
+   * @param receipt the agent's usage receipt, its signature already checked (null when none came)
+   */
   public record Report(
       String jobId,
       int shard,
       int attempt,
       JobLifecycle.Phase phase,
       String message,
-      OutputRef output) {}
+      OutputRef output,
+      ReceiptCheck.Signed receipt) {
+    public Report(
+        String jobId,
+        int shard,
+        int attempt,
+        JobLifecycle.Phase phase,
+        String message,
+        OutputRef output) {
+      this(jobId, shard, attempt, phase, message, output, null);
+    }
+
+    /** The same report turned into a failure (the leader refused its success). */
+    Report failed(String why) {
+      return new Report(jobId, shard, attempt, JobLifecycle.Phase.FAILED, why, null, receipt);
+    }
+
+    boolean terminal() {
+      return phase != JobLifecycle.Phase.RUNNING;
+    }
+  }
 
   private record Pending<T>(T request, CompletableFuture<Submitted> done) {}
 
@@ -93,6 +126,8 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private final Clock clock;
   private final SchedulingSettings settings;
   private final CoordinatorMetrics metrics;
+  private final FederationTrust trust;
+  private final LedgerDuties ledger;
   private final ScheduledExecutorService loop;
   private final AtomicBoolean passQueued = new AtomicBoolean();
   private final ConcurrentLinkedQueue<Pending<Submission>> submissions =
@@ -107,6 +142,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   // Loop-thread state, valid while leading.
   private JobTable table;
   private final Map<NodeKey, Long> goneSince = new HashMap<>();
+  private final List<Runnable> acks = new ArrayList<>();
   private long lastRecovery;
   private FairShareState fairShare;
   private long sequence;
@@ -119,8 +155,13 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       FederationView view,
       Clock clock,
       SchedulingSettings settings,
-      CoordinatorMetrics metrics) {
+      CoordinatorMetrics metrics,
+      KeyMaterial keys,
+      FederationTrust trust,
+      Predicate<String> outputStored) {
     this.zk = zk;
+    this.trust = trust;
+    this.ledger = new LedgerDuties(keys, outputStored, metrics, CHECKPOINT_EVERY_MS);
     this.store = new JobStore(zk);
     this.epochs = epochs;
     this.view = view;
@@ -220,6 +261,14 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     return done;
   }
 
+  /**
+   * Checks an agent's receipt signature on the caller's thread (the costly part), so the loop only
+   * compares it with its records.
+   */
+  public ReceiptCheck.Signed verifyReceipt(SignedReceipt r) {
+    return ReceiptCheck.verifySignature(r, clock.millis(), trust.snapshot());
+  }
+
   /** Asks for a scheduling pass soon (membership changed, work arrived). */
   public void nudge() {
     if (fence != null && passQueued.compareAndSet(false, true)) {
@@ -243,6 +292,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     try {
       store.ensureRoot();
       reload();
+      log.info("ledger loaded: {} entries", ledger.book().size());
       // The old leader's view of absent nodes died with it: every node gets the full grace period
       // again before its shards are requeued.
       goneSince.clear();
@@ -272,6 +322,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
 
   private void reload() throws Exception {
     table = JobTable.load(store, LOAD_TIMEOUT_MS);
+    ledger.load(new LedgerStore(zk), LedgerLogId.read(zk));
   }
 
   private void stepDown(String why) {
@@ -283,6 +334,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       }
     }
     table = null;
+    ledger.unload();
     failQueued(notLeading());
     log.debug("job leader stopped: {}", why);
   }
@@ -308,6 +360,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       return;
     }
     List<CompletableFuture<?>> waiting = new ArrayList<>();
+    acks.clear();
     try {
       long now = clock.millis();
       WriteBatch batch = new WriteBatch(epochs, f);
@@ -324,6 +377,10 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       schedule(batch, f, now);
       table.writeFresh(batch);
       persistFairShare(batch, now);
+      ledger.commit(batch, f.epoch(), now);
+      for (Runnable ack : acks) {
+        batch.add(List.of(), 0, ack);
+      }
       batch.flush();
     } catch (FencedException e) {
       metrics.fencedWrites.inc();
@@ -486,13 +543,19 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     for (ReportBatch rb; (rb = reports.poll()) != null; ) {
       List<Boolean> settled = new ArrayList<>();
       String node = rb.node().toString();
-      for (Report r : rb.reports()) {
-        JobEntry e = table.get(r.jobId());
-        if (e == null || r.shard() < 0 || r.shard() >= e.shards.length) {
+      for (Report sent : rb.reports()) {
+        JobEntry e = table.get(sent.jobId());
+        if (e == null || sent.shard() < 0 || sent.shard() >= e.shards.length) {
           settled.add(true);
           continue;
         }
-        ShardRecord s = e.shards[r.shard()];
+        ShardRecord s = e.shards[sent.shard()];
+        Report r = sent;
+        if (node.equals(s.node()) && s.attempt() == r.attempt() && r.terminal()) {
+          r = ledger.vet(e, r);
+          // The attempt is closed in the ledger in this pass, before its report may change the job.
+          ledger.close(e, s, r, now, f.epoch());
+        }
         if (!node.equals(s.node()) || s.attempt() != r.attempt()) {
           // Another node's shard, or an attempt that has been replaced: a node speaks only for
           // what it was given.
@@ -520,12 +583,17 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
                 backoff);
         settled.add(true);
         if (!change.isEmpty()) {
+          boolean wasTerminal = e.job.state().terminal();
           table.apply(batch, e, change, null);
+          if (!wasTerminal && e.job.state().terminal()) {
+            ledger.provenance(e.job, now);
+          }
         }
       }
       CompletableFuture<List<Boolean>> done = rb.done();
       waiting.add(done);
-      batch.add(List.of(), 0, () -> done.complete(settled));
+      // Acknowledged only after the pass's ledger writes: an acknowledged receipt is in ZooKeeper.
+      acks.add(() -> done.complete(settled));
     }
   }
 
@@ -552,6 +620,12 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       JobEntry e = table.get(r.jobId());
       if (e == null || !e.shards[r.shard()].state().holdsNode()) {
         continue; // an earlier requeue of the same gang moved it already
+      }
+      ShardRecord s = e.shards[r.shard()];
+      NodeRecord holder = s.node().isEmpty() ? null : live.get(NodeKey.parse(s.node()));
+      if (holder == null || holder.state() == org.entente.coordinator.model.NodeState.LOST) {
+        // The node is gone: its receipt may never come, and the leader does not credit alone.
+        ledger.closeLeaderOnly(e, s, now, f.epoch(), "node lost: " + r.reason());
       }
       JobLifecycle.Change change =
           JobLifecycle.requeue(
@@ -588,12 +662,19 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
           null);
     }
     Map<String, Map<Integer, ShardRecord>> placed = new TreeMap<>();
+    List<PlacementDecision> logged = new ArrayList<>();
+    for (Preempt p : d.preemptions()) {
+      logged.add(decision(p.victim(), "preempt"));
+    }
     for (Place p : d.placements()) {
       JobEntry e = table.get(p.shard().jobId());
       ShardRecord s = e.shards[p.shard().index()];
       if (!s.state().waiting()) {
         continue;
       }
+      // An earlier attempt whose receipt has not come is closed now: its number is reused no more.
+      ledger.closeLeaderOnly(
+          e, s, now, f.epoch(), "superseded by a new attempt before its receipt arrived");
       placed
           .computeIfAbsent(p.shard().jobId(), k -> new TreeMap<>())
           .put(p.shard().index(), s.placed(p.node().toString(), p.reason(), now, f.epoch()));
@@ -602,7 +683,20 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       JobEntry e = table.get(en.getKey());
       metrics.shardsPlaced.inc(en.getValue().size());
       table.apply(batch, e, JobLifecycle.withJob(e.view(), en.getValue(), now), null);
+      for (ShardRecord s : en.getValue().values()) {
+        logged.add(
+            PlacementDecision.newBuilder()
+                .setJobId(e.job.id())
+                .setShard(s.index())
+                .setAttempt(s.attempt())
+                .setNode(s.node())
+                .setChargedNation(e.job.nation())
+                .setGpus(e.job.spec().resources().gpus())
+                .setAction("place")
+                .build());
+      }
     }
+    ledger.scheduling(logged, settings, now, f.epoch());
     if (now - lastReasonFlush >= REASON_FLUSH_MS) {
       lastReasonFlush = now;
       Map<String, Map<Integer, ShardRecord>> reasons = new TreeMap<>();
@@ -632,6 +726,23 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
         List.of(zk.transactionOp().setData().forPath(ZkPaths.SCHEDULER_STATE, data)),
         data.length,
         null);
+  }
+
+  private PlacementDecision decision(ShardRef ref, String action) {
+    JobEntry e = table.get(ref.jobId());
+    ShardRecord s = e == null ? null : e.shards[ref.index()];
+    PlacementDecision.Builder b =
+        PlacementDecision.newBuilder()
+            .setJobId(ref.jobId())
+            .setShard(ref.index())
+            .setAction(action);
+    if (s != null) {
+      b.setAttempt(s.attempt())
+          .setNode(s.node())
+          .setChargedNation(e.job.nation())
+          .setGpus(e.job.spec().resources().gpus());
+    }
+    return b.build();
   }
 
   @Override

@@ -81,7 +81,8 @@ public final class LocalLeader implements LeaderLink.Local {
                       r.getOutput().getSha256(),
                       r.getOutput().getSizeBytes(),
                       r.getOutput().getRows())
-                  : null));
+                  : null,
+              r.hasReceipt() ? leader.verifyReceipt(r.getReceipt()) : null));
     }
     return leader.report(node, out);
   }

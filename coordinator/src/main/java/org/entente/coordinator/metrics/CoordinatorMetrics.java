@@ -105,6 +105,38 @@ public final class CoordinatorMetrics implements Closeable {
           .name("entente_shards_requeued_total")
           .help("Shards taken back from lost nodes, failures or timeouts")
           .register(registry);
+  public final Counter ledgerEntries =
+      Counter.builder()
+          .name("entente_ledger_entries_total")
+          .help("Ledger entries this replica appended as leader, by kind")
+          .labelNames("kind")
+          .register(registry);
+  public final Counter receiptsRefused =
+      Counter.builder()
+          .name("entente_ledger_receipts_refused_total")
+          .help(
+              "Agents' receipts the leader refused to countersign (the attempt is closed"
+                  + " leader-only, crediting nothing), by rule")
+          .labelNames("rule")
+          .register(registry);
+  public final Counter witnessCosigned =
+      Counter.builder()
+          .name("entente_ledger_checkpoints_cosigned_total")
+          .help("Checkpoints this replica's witness cosigned")
+          .register(registry);
+  public final Counter witnessAlarms =
+      Counter.builder()
+          .name("entente_ledger_witness_alarms_total")
+          .help(
+              "Checkpoints this replica's witness refused: rollback, fork, root mismatch, bad"
+                  + " signature or entry")
+          .labelNames("reason")
+          .register(registry);
+  public final Gauge ledgerSize =
+      Gauge.builder()
+          .name("entente_ledger_cosigned_size")
+          .help("Tree size of the last checkpoint this replica's witness cosigned")
+          .register(registry);
   public final Counter shardsPreempted =
       Counter.builder()
           .name("entente_shards_preempted_total")

@@ -17,8 +17,29 @@ public final class ZkPaths {
   public static final String ROSTER = "/roster";
   public static final String JOBS = "/jobs";
   public static final String SCHEDULER_STATE = "/scheduler/state";
+  public static final String LEDGER = "/ledger";
+  public static final String LEDGER_HEAD = "/ledger/head";
+  public static final String LEDGER_BLOCKS = "/ledger/blocks";
+  public static final String LEDGER_CHECKPOINT = "/ledger/checkpoints/latest";
+  public static final String LEDGER_COSIGNED = "/ledger/checkpoints/cosigned";
+  public static final String LEDGER_COSIGNATURES = "/ledger/cosignatures";
+
+  /** Blocks per directory of {@code /ledger/blocks}, so no listing nears the 1 MB reply limit. */
+  public static final long LEDGER_BLOCKS_PER_GROUP = 1000;
 
   private ZkPaths() {}
+
+  public static String ledgerGroup(long block) {
+    return LEDGER_BLOCKS + "/" + String.format("%06d", block / LEDGER_BLOCKS_PER_GROUP);
+  }
+
+  public static String ledgerBlock(long block) {
+    return ledgerGroup(block) + "/" + String.format("%010d", block);
+  }
+
+  public static String cosignature(String nation) {
+    return LEDGER_COSIGNATURES + "/" + Names.requireNation(nation);
+  }
 
   public static String nation(String nation) {
     return NATIONS + "/" + Names.requireNation(nation);

@@ -46,7 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ShardSupervisor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ShardSupervisor.class);
-  private static final int MAX_MESSAGE_CHARS = 1000;
 
   /**
    * Bounds of a supervisor.
@@ -76,21 +75,18 @@ public final class ShardSupervisor implements AutoCloseable {
 
   private final RunnerRegistry runners;
   private final DevicePool devices;
-  private final ReportSink sink;
-  private final Clock clock;
+  private final ReportOutbox outbox;
   private final Executor workers;
   private final ScheduledExecutorService timers;
   private final Limits limits;
 
   private final Map<ShardKey, Attempt> live = new HashMap<>();
-  private final PendingReports unacked;
   private final LinkedHashMap<ShardKey, Integer> finished;
   private boolean closed;
   private long started;
   private long succeeded;
   private long failed;
   private long cancelled;
-  private long dropped;
 
   /**
    * @param workers runs each attempt on a thread of its own for as long as it runs (a cached pool)
@@ -100,18 +96,17 @@ public final class ShardSupervisor implements AutoCloseable {
       RunnerRegistry runners,
       DevicePool devices,
       ReportSink sink,
+      ReceiptSigner receipts,
       Clock clock,
       Executor workers,
       ScheduledExecutorService timers,
       Limits limits) {
     this.runners = runners;
     this.devices = devices;
-    this.sink = sink;
-    this.clock = clock;
+    this.outbox = new ReportOutbox(sink, clock, receipts, limits.maxUnackedReports());
     this.workers = workers;
     this.timers = timers;
     this.limits = limits;
-    this.unacked = new PendingReports(limits.maxUnackedReports());
     this.finished =
         new LinkedHashMap<>() {
           @Override
@@ -134,7 +129,7 @@ public final class ShardSupervisor implements AutoCloseable {
     if (current != null) {
       if (a.getAttempt() == current.number()) {
         log.debug("shard {} assigned again; it is running", name);
-        record(current.running);
+        outbox.record(current.running);
         return;
       }
       if (a.getAttempt() < current.number()) {
@@ -149,16 +144,16 @@ public final class ShardSupervisor implements AutoCloseable {
       if (done != null && a.getAttempt() <= done) {
         log.info("ignoring assignment of {}: attempt {} has ended here", name, done);
         if (a.getAttempt() == done) {
-          resendTerminal(a.getJobId(), a.getShard(), done);
+          outbox.resendTerminal(a.getJobId(), a.getShard(), done);
         }
         return;
       }
     }
-    Attempt at = new Attempt(a, report(a, ShardPhase.SHARD_PHASE_RUNNING, ""));
+    Attempt at = new Attempt(a, outbox.report(a, ShardPhase.SHARD_PHASE_RUNNING, ""));
     live.put(key, at);
     started++;
     log.info("starting shard {} ({}, {} GPUs)", name, a.getKind(), a.getResources().getGpus());
-    record(at.running);
+    outbox.record(at.running);
     if (a.getMaxRuntimeMs() > 0) {
       Duration max = Duration.ofMillis(a.getMaxRuntimeMs());
       at.deadline =
@@ -189,13 +184,13 @@ public final class ShardSupervisor implements AutoCloseable {
       stop(at, ShardPhase.SHARD_PHASE_CANCELLED, reason);
     } else {
       log.debug("cancel of {}/{}#{}: not running here", c.getJobId(), c.getShard(), c.getAttempt());
-      resendTerminal(c.getJobId(), c.getShard(), c.getAttempt());
+      outbox.resendTerminal(c.getJobId(), c.getShard(), c.getAttempt());
     }
   }
 
   /** Forgets the acknowledged report; an acknowledged end also settles the RUNNING report. */
   public synchronized void acknowledge(ShardReportAck ack) {
-    unacked.acknowledge(ack);
+    outbox.acknowledge(ack);
   }
 
   /**
@@ -203,9 +198,9 @@ public final class ShardSupervisor implements AutoCloseable {
    * each live attempt whose RUNNING report was acknowledged already.
    */
   public synchronized List<ShardReport> pendingReports() {
-    List<ShardReport> out = new ArrayList<>(unacked.all());
+    List<ShardReport> out = new ArrayList<>(outbox.all());
     for (Attempt at : live.values()) {
-      if (!at.ended && !unacked.contains(at.running)) {
+      if (!at.ended && !outbox.contains(at.running)) {
         out.add(at.running);
       }
     }
@@ -227,7 +222,7 @@ public final class ShardSupervisor implements AutoCloseable {
   }
 
   public synchronized ShardStats stats() {
-    return new ShardStats(started, succeeded, failed, cancelled, dropped);
+    return new ShardStats(started, succeeded, failed, cancelled, outbox.dropped());
   }
 
   /**
@@ -363,59 +358,6 @@ public final class ShardSupervisor implements AutoCloseable {
       default -> cancelled++;
     }
     log.info("shard {} ended {}: {}", at.name(), end.phase(), end.message());
-    ShardReport r = report(at.assignment, end.phase(), end.message());
-    if (end.phase() == ShardPhase.SHARD_PHASE_SUCCEEDED && at.output() != null) {
-      r = r.toBuilder().setOutput(at.output()).build();
-    }
-    record(r);
-  }
-
-  private void resendTerminal(String jobId, int shard, int attempt) {
-    unacked.terminalOf(jobId, shard, attempt).forEach(this::deliver);
-  }
-
-  /** Keeps the report until acknowledged, and sends it. */
-  private void record(ShardReport r) {
-    unacked.add(
-        r,
-        gone -> {
-          dropped++;
-          log.warn(
-              "dropping unacknowledged report {} of shard {}/{}#{}: more than {} are waiting",
-              gone.getPhase(),
-              gone.getJobId(),
-              gone.getShard(),
-              gone.getAttempt(),
-              limits.maxUnackedReports());
-        });
-    deliver(r);
-  }
-
-  private void deliver(ShardReport r) {
-    try {
-      sink.send(r);
-    } catch (RuntimeException e) {
-      log.warn(
-          "could not send the report of shard {}/{}#{}; it stays pending",
-          r.getJobId(),
-          r.getShard(),
-          r.getAttempt(),
-          e);
-    }
-  }
-
-  private ShardReport report(ShardAssignment a, ShardPhase phase, String message) {
-    String clipped =
-        message.length() > MAX_MESSAGE_CHARS
-            ? message.substring(0, MAX_MESSAGE_CHARS) + "..."
-            : message;
-    return ShardReport.newBuilder()
-        .setJobId(a.getJobId())
-        .setShard(a.getShard())
-        .setAttempt(a.getAttempt())
-        .setPhase(phase)
-        .setMessage(clipped)
-        .setAtUnixMs(clock.millis())
-        .build();
+    outbox.record(outbox.terminal(at, end));
   }
 }

@@ -35,6 +35,10 @@ class ShardSupervisorTest {
   private static final long NOW = 1_700_000_000_000L;
 
   private final Clock clock = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
+  private static final org.entente.security.LocalPki PKI =
+      org.entente.security.LocalPki.create(Clock.systemUTC(), "DE");
+  private static final org.entente.security.KeyMaterial NODE_KEYS =
+      PKI.issue(new org.entente.security.Identity("DE", org.entente.security.Role.NODE, "gpu-01"));
   private final List<ShardReport> sent = new CopyOnWriteArrayList<>();
   private final ExecutorService workers = Executors.newCachedThreadPool();
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
@@ -51,7 +55,16 @@ class ShardSupervisorTest {
 
   private ShardSupervisor supervisor(
       RunnerRegistry runners, DevicePool devices, ShardSupervisor.Limits limits) {
-    supervisor = new ShardSupervisor(runners, devices, sent::add, clock, workers, timers, limits);
+    supervisor =
+        new ShardSupervisor(
+            runners,
+            devices,
+            sent::add,
+            new ReceiptSigner(NODE_KEYS, clock),
+            clock,
+            workers,
+            timers,
+            limits);
     return supervisor;
   }
 
@@ -105,6 +118,67 @@ class ShardSupervisorTest {
         .setAttempt(attempt)
         .setPhase(phase)
         .build();
+  }
+
+  @Test
+  void terminalReport_carriesAReceiptSignedByTheNodeKey_overTheAttemptItEnds() throws Exception {
+    placeholders()
+        .assign(
+            assignment("j1", 3, "duration", "10ms")
+                .setNation("FR")
+                .setResources(org.entente.proto.v1.ShardResources.newBuilder().setGpus(0))
+                .build());
+
+    ShardReport end = awaitEnd("j1", 3);
+
+    assertThat(end.hasReceipt()).isTrue();
+    org.entente.proto.v1.SignedReceipt signed = end.getReceipt();
+    assertThat(
+            org.entente.security.Signatures.verify(
+                NODE_KEYS.certificate().getPublicKey(),
+                org.entente.security.Signatures.RECEIPT,
+                signed.getBody().toByteArray(),
+                signed.getSignature().toByteArray()))
+        .isTrue();
+    byte[] tampered = signed.getBody().toByteArray();
+    tampered[tampered.length - 1] ^= 1;
+    assertThat(
+            org.entente.security.Signatures.verify(
+                NODE_KEYS.certificate().getPublicKey(),
+                org.entente.security.Signatures.RECEIPT,
+                tampered,
+                signed.getSignature().toByteArray()))
+        .isFalse();
+    org.entente.proto.v1.UsageReceipt r =
+        org.entente.proto.v1.UsageReceipt.parseFrom(signed.getBody());
+    assertThat(r.getJobId()).isEqualTo("j1");
+    assertThat(r.getAttempt()).isEqualTo(3);
+    assertThat(r.getNode()).isEqualTo("DE/gpu-01");
+    assertThat(r.getNodeNation()).isEqualTo("DE");
+    assertThat(r.getChargedNation()).isEqualTo("FR");
+    assertThat(r.getPhase()).isEqualTo("SUCCEEDED");
+    assertThat(r.getGpuMs()).isZero(); // a fixed clock: no time passed, and no GPUs
+    assertThat(r.getExpiresUnixMs()).isGreaterThan(NOW);
+    assertThat(signed.getCertificate().toByteArray())
+        .isEqualTo(NODE_KEYS.certificate().getEncoded());
+  }
+
+  @Test
+  void resentTerminalReport_isTheSameReceipt() {
+    placeholders().assign(assignment("j1", 1, "duration", "10ms").build());
+    ShardReport end = awaitEnd("j1", 1);
+
+    supervisor.assign(assignment("j1", 1, "duration", "10ms").build()); // resends the end
+
+    await()
+        .atMost(DEADLINE)
+        .until(
+            () ->
+                reports("j1", 1).stream().filter(r -> r.getPhase() != SHARD_PHASE_RUNNING).count()
+                    == 2);
+    List<ShardReport> ends =
+        reports("j1", 1).stream().filter(r -> r.getPhase() != SHARD_PHASE_RUNNING).toList();
+    assertThat(ends.get(1).getReceipt()).isEqualTo(end.getReceipt());
   }
 
   @Test

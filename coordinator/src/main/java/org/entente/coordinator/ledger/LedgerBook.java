@@ -1,0 +1,166 @@
+package org.entente.coordinator.ledger;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.entente.proto.v1.CertificateEntry;
+import org.entente.proto.v1.LedgerEntry;
+import org.entente.proto.v1.Observation;
+import org.entente.proto.v1.ReceiptEntry;
+import org.entente.proto.v1.SealBody;
+import org.entente.proto.v1.UsageReceipt;
+import org.entente.security.Sha256;
+import org.entente.security.transparency.MerkleTree;
+import org.entente.security.transparency.Rfc6962;
+
+/**
+ * The leader's working copy of the log: what is closed, which node sequence numbers are used, which
+ * certificates are logged, the accounts of sealed receipts and the tree. The leader decides from it
+ * (is this attempt closed already? is this a replay?) and appends to it; entries appended since the
+ * last write are {@link #unwritten()} until the pass commits them. Rebuilt from the stored log by a
+ * new leader ({@link #replay}). Not thread-safe; owned by the leader's loop.
+ */
+public final class LedgerBook {
+  private final MerkleTree tree = new MerkleTree();
+  private final Set<String> closed = new HashSet<>();
+  private final Set<String> sequences = new HashSet<>();
+  private final Set<ByteString> certificates = new HashSet<>();
+  private final Map<String, List<Observation>> byJob = new HashMap<>();
+  private final List<Observation> unsealed = new ArrayList<>();
+  private final List<byte[]> unwritten = new ArrayList<>();
+  private final Accounts accounts = new Accounts();
+  private long sealedUpTo;
+  private long writtenSize;
+
+  /** Rebuilds the book from the stored entries, in order (they are the leader's own writes). */
+  public static LedgerBook replay(List<byte[]> entries) throws InvalidProtocolBufferException {
+    LedgerBook b = new LedgerBook();
+    for (byte[] data : entries) {
+      b.add(LedgerEntry.parseFrom(data), data);
+    }
+    b.unwritten.clear();
+    b.writtenSize = b.tree.size();
+    return b;
+  }
+
+  public long size() {
+    return tree.size();
+  }
+
+  /** Entries in the store (the rest are {@link #unwritten()}). */
+  public long writtenSize() {
+    return writtenSize;
+  }
+
+  public MerkleTree tree() {
+    return tree;
+  }
+
+  public boolean closed(String receiptId) {
+    return closed.contains(receiptId);
+  }
+
+  public boolean sequenceUsed(String node, long sequence) {
+    return sequences.contains(node + "#" + sequence);
+  }
+
+  public boolean certificateLogged(ByteString sha256) {
+    return certificates.contains(sha256);
+  }
+
+  /** Counted contributions and consumption per nation (sealed receipts). */
+  public Accounts accounts() {
+    return accounts;
+  }
+
+  /** The closed attempts of a job, in log order. */
+  public List<Observation> receiptsOf(String jobId) {
+    return List.copyOf(byJob.getOrDefault(jobId, List.of()));
+  }
+
+  /** Whether entries wait for a seal. */
+  public boolean needsSeal() {
+    return tree.size() > sealedUpTo;
+  }
+
+  /** Whether the log ends with a seal (a checkpoint may be taken). */
+  public boolean sealed() {
+    return tree.size() == sealedUpTo;
+  }
+
+  /** Appends an entry; returns its index. */
+  public long append(LedgerEntry e) {
+    byte[] data = e.toByteArray();
+    add(e, data);
+    return tree.size() - 1;
+  }
+
+  /** The body of a seal over everything since the last one. */
+  public SealBody sealBody(long epoch, ByteString leaderCertificateSha256, long nowMs) {
+    MessageDigest d = Sha256.newDigest();
+    for (long i = sealedUpTo; i < tree.size(); i++) {
+      d.update(tree.leafHash(i));
+    }
+    return SealBody.newBuilder()
+        .setVersion(1)
+        .setFirstIndex(sealedUpTo)
+        .setCount((int) (tree.size() - sealedUpTo))
+        .setEntriesSha256(ByteString.copyFrom(d.digest()))
+        .setEpoch(epoch)
+        .setLeaderCertificateSha256(leaderCertificateSha256)
+        .setAtUnixMs(nowMs)
+        .build();
+  }
+
+  /** Entries appended since {@link #markWritten}, oldest first. */
+  public List<byte[]> unwritten() {
+    return List.copyOf(unwritten);
+  }
+
+  /** The unwritten entries are now in the store. */
+  public void markWritten() {
+    unwritten.clear();
+    writtenSize = tree.size();
+  }
+
+  private void add(LedgerEntry e, byte[] data) {
+    tree.append(Rfc6962.leafHash(data));
+    unwritten.add(data);
+    switch (e.getKindCase()) {
+      case CERTIFICATE -> certificates.add(sha256(e.getCertificate()));
+      case RECEIPT -> {
+        ReceiptEntry r = e.getReceipt();
+        Observation o = r.getObserved();
+        closed.add(o.getReceiptId());
+        byJob.computeIfAbsent(o.getJobId(), k -> new ArrayList<>()).add(o);
+        if (!r.getAgentBody().isEmpty()) {
+          try {
+            sequences.add(
+                o.getNode() + "#" + UsageReceipt.parseFrom(r.getAgentBody()).getSequence());
+          } catch (InvalidProtocolBufferException ex) {
+            // the leader logs only receipts it decoded; a stored one that does not is the audit's
+          }
+        }
+        unsealed.add(o);
+      }
+      case SEAL -> {
+        for (Observation o : unsealed) {
+          accounts.credit(o.getNodeNation(), o.getChargedNation(), o.getCreditedGpuMs());
+        }
+        unsealed.clear();
+        sealedUpTo = tree.size();
+      }
+      default -> {}
+    }
+  }
+
+  private static ByteString sha256(CertificateEntry c) {
+    return ByteString.copyFrom(Sha256.newDigest().digest(c.getDer().toByteArray()));
+  }
+}

@@ -1,0 +1,480 @@
+package org.entente.coordinator.ledger;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+import org.entente.proto.v1.CertificateEntry;
+import org.entente.proto.v1.LedgerEntry;
+import org.entente.proto.v1.Observation;
+import org.entente.proto.v1.ProvenanceEntry;
+import org.entente.proto.v1.ReceiptEntry;
+import org.entente.proto.v1.SchedulingEntry;
+import org.entente.proto.v1.SealBody;
+import org.entente.proto.v1.SealEntry;
+import org.entente.proto.v1.UsageReceipt;
+import org.entente.security.Identity;
+import org.entente.security.Role;
+import org.entente.security.Sha256;
+import org.entente.security.Signatures;
+import org.entente.security.TrustBundle;
+import org.entente.security.transparency.MerkleTree;
+import org.entente.security.transparency.Rfc6962;
+
+/**
+ * Checks a log entry by entry, as any partner can alone with only the trust bundle, and keeps the
+ * accounts of what it counted.
+ *
+ * <p>Rules: every entry decodes; a certificate chains to a member root of its own nation; a receipt
+ * closes an attempt no earlier entry closed, its fields agree with the leader's observation, the
+ * credit equals the agent's claim and stays within the observed wall time times the GPUs allocated,
+ * the agent's certificate names the very node, its signature verifies, and its node sequence number
+ * was never used before; a leader-only closure credits nothing; a seal covers exactly the entries
+ * since the previous seal, its digest matches their leaf hashes, and a coordinator's signature
+ * verifies. A receipt counts only once a valid seal covers it, so only dual-signed receipts reach
+ * the accounts.
+ *
+ * <p>Signatures are checked in a batch by {@link #finish}, in parallel, since they are nearly all
+ * of the cost. Not thread-safe.
+ */
+public final class LogVerifier {
+  private record Known(X509Certificate certificate, Identity identity, PublicKey key) {}
+
+  private record SignatureCheck(
+      long index, String rule, PublicKey key, String domain, byte[] body, byte[] signature) {}
+
+  /** A receipt waiting for its seal. */
+  private record Unsealed(long index, Observation observed) {}
+
+  private final TrustBundle bundle;
+  private final MerkleTree tree = new MerkleTree();
+  private final Map<ByteString, Known> certificates = new HashMap<>();
+  private final Map<String, Long> receipts = new LinkedHashMap<>();
+  private final Map<String, Observation> observations = new HashMap<>();
+  private final Set<String> sequences = new HashSet<>();
+  private final Map<String, Long> provenance = new TreeMap<>();
+  private final Map<String, ProvenanceEntry> provenanceEntries = new TreeMap<>();
+  private final List<SchedulingEntry> scheduling = new ArrayList<>();
+  private final List<Problem> problems = new ArrayList<>();
+  private final List<SignatureCheck> pendingSignatures = new ArrayList<>();
+  private final List<Unsealed> unsealed = new ArrayList<>();
+  private final Map<Long, List<Unsealed>> sealedAt = new TreeMap<>();
+  private final Map<Long, Long> sealOf = new HashMap<>();
+  private long sealedUpTo;
+  private long receiptsCounted;
+  private Accounts accounts;
+
+  public LogVerifier(TrustBundle bundle) {
+    this.bundle = bundle;
+  }
+
+  /** Entries accepted so far. */
+  public long size() {
+    return tree.size();
+  }
+
+  /** The tree of the entries accepted so far (leaf hashes of their exact bytes). */
+  public MerkleTree tree() {
+    return tree;
+  }
+
+  /** Checks the next entry; {@code index} must be {@link #size()}. */
+  public void accept(long index, byte[] data) {
+    if (index != tree.size()) {
+      throw new IllegalArgumentException(
+          "entries must come in order: expected " + tree.size() + ", got " + index);
+    }
+    tree.append(Rfc6962.leafHash(data));
+    LedgerEntry e;
+    try {
+      e = LedgerEntry.parseFrom(data);
+    } catch (InvalidProtocolBufferException ex) {
+      problem(index, "malformed", "not a ledger entry");
+      return;
+    }
+    switch (e.getKindCase()) {
+      case CERTIFICATE -> certificate(index, e.getCertificate(), data);
+      case RECEIPT -> receipt(index, e.getReceipt());
+      case SEAL -> seal(index, e.getSeal());
+      case PROVENANCE -> provenanceEntry(index, e.getProvenance());
+      case SCHEDULING -> schedulingEntry(index, e.getScheduling());
+      default -> problem(index, "malformed", "a ledger entry of no known kind");
+    }
+  }
+
+  private void certificate(long index, CertificateEntry c, byte[] data) {
+    X509Certificate cert;
+    try {
+      cert = Signatures.certificate(c.getDer().toByteArray());
+    } catch (CertificateException ex) {
+      problem(index, "certificate", "not a DER certificate");
+      return;
+    }
+    Identity id;
+    try {
+      id = CertificateChains.identity(cert, bundle);
+    } catch (IllegalArgumentException ex) {
+      problem(index, "certificate", ex.getMessage());
+      return;
+    }
+    ByteString sha = ByteString.copyFrom(sha256(c.getDer().toByteArray()));
+    certificates.putIfAbsent(sha, new Known(cert, id, cert.getPublicKey()));
+  }
+
+  private void receipt(long index, ReceiptEntry r) {
+    Observation o = r.getObserved();
+    String id = ReceiptIds.of(o.getJobId(), o.getShard(), o.getAttempt());
+    if (!id.equals(o.getReceiptId())) {
+      problem(index, "receipt-id", "receipt id " + o.getReceiptId() + " does not name " + id);
+      return;
+    }
+    Long earlier = receipts.putIfAbsent(id, index);
+    if (earlier != null) {
+      problem(index, "duplicate", "attempt " + id + " was already closed by entry " + earlier);
+      return;
+    }
+    observations.put(id, o);
+    long bound;
+    try {
+      bound =
+          Math.multiplyExact(
+              Math.max(0, o.getObservedEndUnixMs() - o.getPlacedUnixMs()), (long) o.getGpus());
+    } catch (ArithmeticException ex) {
+      bound = -1;
+    }
+    if (o.getGpus() < 0 || o.getCreditedGpuMs() < 0 || o.getCreditedGpuMs() > bound) {
+      problem(
+          index,
+          "over-claim",
+          id
+              + " credits "
+              + o.getCreditedGpuMs()
+              + " GPU-ms, more than the observed bound "
+              + bound);
+      return;
+    }
+    if (o.getLeaderOnly()) {
+      if (o.getCreditedGpuMs() != 0 || !r.getAgentBody().isEmpty()) {
+        problem(
+            index,
+            "leader-only",
+            id + " is a leader-only closure but credits or carries a receipt");
+        return;
+      }
+      unsealed.add(new Unsealed(index, o));
+      return;
+    }
+    Known signer = certificates.get(r.getAgentCertificateSha256());
+    if (signer == null) {
+      problem(
+          index, "unknown-certificate", id + " names an agent certificate no earlier entry logged");
+      return;
+    }
+    String node = signer.identity().nation() + "/" + signer.identity().name();
+    if (signer.identity().role() != Role.NODE
+        || !node.equals(o.getNode())
+        || !signer.identity().nation().equals(o.getNodeNation())) {
+      problem(
+          index,
+          "signer",
+          id + " ran on " + o.getNode() + " but is signed by " + signer.identity());
+      return;
+    }
+    UsageReceipt u;
+    try {
+      u = UsageReceipt.parseFrom(r.getAgentBody());
+    } catch (InvalidProtocolBufferException ex) {
+      problem(index, "malformed", id + ": the agent's receipt does not decode");
+      return;
+    }
+    if (!u.getJobId().equals(o.getJobId())
+        || u.getShard() != o.getShard()
+        || u.getAttempt() != o.getAttempt()
+        || !u.getNode().equals(o.getNode())
+        || !u.getNodeNation().equals(o.getNodeNation())
+        || !u.getChargedNation().equals(o.getChargedNation())
+        || u.getGpus() != o.getGpus()) {
+      problem(
+          index, "mismatch", id + ": the agent's receipt and the leader's observation disagree");
+      return;
+    }
+    if (u.getGpuMs() != o.getCreditedGpuMs()) {
+      problem(
+          index,
+          "credit",
+          id
+              + " credits "
+              + o.getCreditedGpuMs()
+              + " GPU-ms but the agent claimed "
+              + u.getGpuMs());
+      return;
+    }
+    if (!sequences.add(o.getNode() + "#" + u.getSequence())) {
+      problem(
+          index,
+          "replay",
+          id + ": node " + o.getNode() + " used sequence " + u.getSequence() + " before");
+      return;
+    }
+    pendingSignatures.add(
+        new SignatureCheck(
+            index,
+            "agent-signature",
+            signer.key(),
+            Signatures.RECEIPT,
+            r.getAgentBody().toByteArray(),
+            r.getAgentSignature().toByteArray()));
+    unsealed.add(new Unsealed(index, o));
+  }
+
+  private void seal(long index, SealEntry s) {
+    SealBody b;
+    try {
+      b = SealBody.parseFrom(s.getBody());
+    } catch (InvalidProtocolBufferException ex) {
+      problem(index, "malformed", "the seal body does not decode");
+      return;
+    }
+    if (b.getFirstIndex() != sealedUpTo || b.getFirstIndex() + b.getCount() != index) {
+      problem(
+          index,
+          "seal-coverage",
+          "the seal covers ["
+              + b.getFirstIndex()
+              + ", "
+              + (b.getFirstIndex() + b.getCount())
+              + ") but must cover ["
+              + sealedUpTo
+              + ", "
+              + index
+              + ")");
+      return;
+    }
+    MessageDigest d = Sha256.newDigest();
+    for (long i = b.getFirstIndex(); i < index; i++) {
+      d.update(tree.leafHash(i));
+    }
+    if (!MessageDigest.isEqual(d.digest(), b.getEntriesSha256().toByteArray())) {
+      problem(index, "seal-digest", "the seal's digest does not match the entries it covers");
+      return;
+    }
+    Known leader = certificates.get(b.getLeaderCertificateSha256());
+    if (leader == null || leader.identity().role() != Role.COORDINATOR) {
+      problem(index, "seal-signer", "the seal is not signed by a logged coordinator certificate");
+      return;
+    }
+    pendingSignatures.add(
+        new SignatureCheck(
+            index,
+            "seal-signature",
+            leader.key(),
+            Signatures.SEAL,
+            s.getBody().toByteArray(),
+            s.getSignature().toByteArray()));
+    sealedAt.put(index, new ArrayList<>(unsealed));
+    for (Unsealed u : unsealed) {
+      sealOf.put(u.index(), index);
+    }
+    unsealed.clear();
+    sealedUpTo = index + 1;
+  }
+
+  private void provenanceEntry(long index, ProvenanceEntry p) {
+    if (!Sha256.isDigest(p.getModelSha256())) {
+      problem(index, "provenance", "the model digest is not a SHA-256");
+      return;
+    }
+    Map<String, Long> sums = new TreeMap<>();
+    for (String id : p.getReceiptIdsList()) {
+      Observation o = observations.get(id);
+      if (o == null) {
+        problem(
+            index,
+            "provenance",
+            "provenance of "
+                + p.getJobId()
+                + " names receipt "
+                + id
+                + " that no earlier entry holds");
+        return;
+      }
+      if (!o.getJobId().equals(p.getJobId())) {
+        problem(index, "provenance", "receipt " + id + " is not of job " + p.getJobId());
+        return;
+      }
+      sums.merge(o.getNodeNation(), o.getCreditedGpuMs(), Math::addExact);
+    }
+    sums.values().removeIf(v -> v == 0);
+    Map<String, Long> stated = new TreeMap<>(p.getGpuMsByNationMap());
+    stated.values().removeIf(v -> v == 0);
+    if (!sums.equals(stated)) {
+      problem(
+          index,
+          "provenance",
+          "provenance of "
+              + p.getJobId()
+              + " states GPU-ms "
+              + stated
+              + " but its receipts credit "
+              + sums);
+      return;
+    }
+    provenance.put(p.getModelSha256(), index);
+    provenanceEntries.put(p.getModelSha256(), p);
+  }
+
+  private void schedulingEntry(long index, SchedulingEntry s) {
+    byte[] sha = sha256(s.getPolicyJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    if (!MessageDigest.isEqual(sha, s.getPolicySha256().toByteArray())) {
+      problem(index, "policy-digest", "the policy digest does not match the policy it names");
+      return;
+    }
+    scheduling.add(s);
+  }
+
+  /**
+   * Verifies the signatures collected so far ({@code parallelism} threads; 1 = this thread) and
+   * counts the sealed receipts whose signatures all hold. Call once, after the last entry.
+   */
+  public void finish(int parallelism) {
+    List<SignatureCheck> checks = List.copyOf(pendingSignatures);
+    pendingSignatures.clear();
+    boolean[] ok = new boolean[checks.size()];
+    IntStream range = IntStream.range(0, checks.size());
+    Runnable work =
+        () ->
+            (parallelism > 1 ? range.parallel() : range)
+                .forEach(
+                    i -> {
+                      SignatureCheck c = checks.get(i);
+                      ok[i] = Signatures.verify(c.key(), c.domain(), c.body(), c.signature());
+                    });
+    if (parallelism > 1) {
+      java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(parallelism);
+      try {
+        pool.submit(work).join();
+      } finally {
+        pool.shutdown();
+      }
+    } else {
+      work.run();
+    }
+    Set<Long> bad = new HashSet<>();
+    for (int i = 0; i < checks.size(); i++) {
+      if (!ok[i]) {
+        SignatureCheck c = checks.get(i);
+        bad.add(c.index());
+        problem(
+            c.index(),
+            c.rule(),
+            c.rule().equals("seal-signature")
+                ? "the leader's signature on the seal does not verify"
+                : "the node's signature on the receipt does not verify");
+      }
+    }
+    accounts = new Accounts();
+    receiptsCounted = 0;
+    for (var e : sealedAt.entrySet()) {
+      if (bad.contains(e.getKey())) {
+        continue; // a seal without a valid signature countersigns nothing
+      }
+      for (Unsealed u : e.getValue()) {
+        if (!bad.contains(u.index())) {
+          Observation o = u.observed();
+          accounts.credit(o.getNodeNation(), o.getChargedNation(), o.getCreditedGpuMs());
+          receiptsCounted++;
+        }
+      }
+    }
+    problems.sort(Comparator.comparingLong(Problem::index));
+  }
+
+  /** Rule violations found, by entry (complete after {@link #finish}). */
+  public List<Problem> problems() {
+    return List.copyOf(problems);
+  }
+
+  /** The accounts of counted receipts (after {@link #finish}). */
+  public Accounts accounts() {
+    if (accounts == null) {
+      throw new IllegalStateException("finish() first");
+    }
+    return accounts;
+  }
+
+  public long receiptsCounted() {
+    return receiptsCounted;
+  }
+
+  /** Receipts not yet covered by a seal (the log's tail). */
+  public int unsealedReceipts() {
+    return unsealed.size();
+  }
+
+  /** Entries covered by seals: [0, sealedUpTo). */
+  public long sealedUpTo() {
+    return sealedUpTo;
+  }
+
+  /** The log index of the entry closing {@code receiptId}, or null. */
+  public Long receiptIndex(String receiptId) {
+    return receipts.get(receiptId);
+  }
+
+  /** The index of the seal that covers entry {@code index}, or null. */
+  public Long sealOf(long index) {
+    return sealOf.get(index);
+  }
+
+  /** The log index of the provenance entry of {@code modelSha256}, or null. */
+  public Long provenanceIndex(String modelSha256) {
+    return provenance.get(modelSha256);
+  }
+
+  public ProvenanceEntry provenance(String modelSha256) {
+    return provenanceEntries.get(modelSha256);
+  }
+
+  public Observation observation(String receiptId) {
+    return observations.get(receiptId);
+  }
+
+  public List<SchedulingEntry> scheduling() {
+    return List.copyOf(scheduling);
+  }
+
+  /** The DER of a logged certificate by its SHA-256, or null. */
+  public byte[] certificate(ByteString sha256) {
+    Known k = certificates.get(sha256);
+    try {
+      return k == null ? null : k.certificate().getEncoded();
+    } catch (java.security.cert.CertificateEncodingException e) {
+      return null;
+    }
+  }
+
+  private void problem(long index, String rule, String detail) {
+    problems.add(new Problem(index, rule, detail));
+  }
+
+  static byte[] sha256(byte[] data) {
+    return Sha256.newDigest().digest(data);
+  }
+
+  static String hex(byte[] b) {
+    return HexFormat.of().formatHex(b);
+  }
+}
