@@ -34,6 +34,11 @@ public final class ClientOptions {
     return IdentityDir.load(identityDir()).keys().identity().nation();
   }
 
+  /** The member roots of the identity directory (trust/*.pem). */
+  public org.entente.security.TrustBundle trust() {
+    return IdentityDir.load(identityDir()).trust();
+  }
+
   private Path identityDir() {
     if (identity != null) {
       return identity;

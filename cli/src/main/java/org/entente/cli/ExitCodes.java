@@ -28,5 +28,10 @@ public final class ExitCodes {
   /** The request conflicts with newer state; nothing was changed. */
   public static final int CONFLICT = 7;
 
+  /**
+   * Verification failed: the ledger or a proof breaks a rule (the message names entry and rule).
+   */
+  public static final int VERIFY_FAILED = 8;
+
   private ExitCodes() {}
 }

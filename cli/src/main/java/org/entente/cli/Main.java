@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       CancelCommand.class,
       QuotasCommand.class,
       ArtifactCommand.class,
+      org.entente.cli.ledger.LedgerCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -39,7 +40,8 @@ import picocli.CommandLine.Command;
       "4:certificate refused or action not permitted",
       "5:not found",
       "6:invalid file, config or argument (nothing changed)",
-      "7:conflicts with newer state (nothing changed)"
+      "7:conflicts with newer state (nothing changed)",
+      "8:verification failed: the ledger or a proof breaks a rule"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.entente.proto.v1.FederationServiceGrpc;
 import org.entente.proto.v1.JobServiceGrpc;
+import org.entente.proto.v1.LedgerServiceGrpc;
 import org.entente.security.FederationTrust;
 import org.entente.security.KeyMaterial;
 import org.entente.security.Role;
@@ -63,6 +64,11 @@ public final class FederationClient implements Closeable {
   /** Like {@link #call}, for the job service. */
   public <T> T jobs(Function<JobServiceGrpc.JobServiceBlockingStub, T> call) {
     return onAnyReplica(JobServiceGrpc::newBlockingStub, call);
+  }
+
+  /** Like {@link #call}, for the ledger service. */
+  public <T> T ledger(Function<LedgerServiceGrpc.LedgerServiceBlockingStub, T> call) {
+    return onAnyReplica(LedgerServiceGrpc::newBlockingStub, call);
   }
 
   /** A call that sets its own deadlines (transfers take as long as their size needs). */

@@ -119,6 +119,14 @@ public final class DemoCommand implements Callable<Integer> {
         new FederationClient(
             federation.operator("DE"), federation.bundle(), federation.addresses(), 10_000)) {
       ran = new DemoWorkloads(c, out, NATIONS).run(dir.resolve("data"), 300_000);
+      step("Auditing the contribution ledger: each nation's auditor verifies it alone");
+      DemoAudit.awaitCosigned(c, 30_000);
+      new DemoAudit(out)
+          .run(
+              NATIONS,
+              dir.resolve("identities"),
+              dir.resolve("audit"),
+              String.join(",", federation.addresses()));
     } catch (io.grpc.StatusRuntimeException e) {
       out.println("The demo jobs could not run: " + e.getStatus().getDescription());
     }
@@ -129,6 +137,12 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("Run the demo's jobs again, or your own, as the DE operator:");
     out.println("  ./entente submit " + dir.resolve("jobs").resolve("fedavg.yaml") + as);
     out.println("  ./entente jobs" + as);
+    out.println(
+        "  ./entente ledger audit --coordinator "
+            + coordinators
+            + " --identity "
+            + dir.resolve("identities").resolve("fr-auditor")
+            + "   # as FR's auditor");
     if (!ran.isEmpty()) {
       out.println("  ./entente job " + ran.get(0) + as + "        # rounds, loss, model");
       out.println(

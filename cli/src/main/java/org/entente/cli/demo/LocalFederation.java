@@ -45,6 +45,7 @@ public final class LocalFederation implements Closeable {
   private final LocalPki pki;
   private final Map<String, Coordinator> coordinators = new LinkedHashMap<>();
   private final Map<String, KeyMaterial> operators = new LinkedHashMap<>();
+  private final Map<String, KeyMaterial> auditors = new LinkedHashMap<>();
   private final List<NodeAgent> agents = new ArrayList<>();
   private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
 
@@ -125,6 +126,10 @@ public final class LocalFederation implements Closeable {
     LocalFederation f = new LocalFederation(pki);
     try {
       for (String n : nations) {
+        f.auditors.put(
+            n,
+            pki.issue(
+                new Identity(n, Role.AUDITOR, n.toLowerCase(java.util.Locale.ROOT) + "-audit")));
         f.operators.put(
             n,
             pki.issue(
@@ -227,6 +232,12 @@ public final class LocalFederation implements Closeable {
     for (Map.Entry<String, KeyMaterial> e : operators.entrySet()) {
       IdentityDir.write(
           dir.resolve(e.getKey().toLowerCase(java.util.Locale.ROOT) + "-operator"),
+          e.getValue(),
+          pki.bundle());
+    }
+    for (Map.Entry<String, KeyMaterial> e : auditors.entrySet()) {
+      IdentityDir.write(
+          dir.resolve(e.getKey().toLowerCase(java.util.Locale.ROOT) + "-auditor"),
           e.getValue(),
           pki.bundle());
     }

@@ -68,6 +68,7 @@ public final class LogVerifier {
   private final Map<String, Long> provenance = new TreeMap<>();
   private final Map<String, ProvenanceEntry> provenanceEntries = new TreeMap<>();
   private final List<SchedulingEntry> scheduling = new ArrayList<>();
+  private final FairnessAudit fairness = new FairnessAudit();
   private final List<Problem> problems = new ArrayList<>();
   private final List<SignatureCheck> pendingSignatures = new ArrayList<>();
   private final List<Unsealed> unsealed = new ArrayList<>();
@@ -147,6 +148,7 @@ public final class LogVerifier {
       return;
     }
     observations.put(id, o);
+    fairness.closed(o);
     long bound;
     try {
       bound =
@@ -343,6 +345,12 @@ public final class LogVerifier {
       return;
     }
     scheduling.add(s);
+    fairness.scheduling(index, s);
+  }
+
+  /** How each nation was treated by the quotas in force (the scheduling entries replayed). */
+  public FairnessAudit fairness() {
+    return fairness;
   }
 
   /**

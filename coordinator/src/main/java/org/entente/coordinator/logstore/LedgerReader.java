@@ -156,6 +156,12 @@ public final class LedgerReader {
             .setCheckpoint(checkpoint);
     tree.inclusionProof(index, size).forEach(h -> p.addPath(ByteString.copyFrom(h)));
     tree.inclusionProof(seal.getKey(), size).forEach(h -> p.addSealPath(ByteString.copyFrom(h)));
+    SealBody sb =
+        SealBody.parseFrom(
+            LedgerEntry.parseFrom(entries.get(seal.getKey().intValue())).getSeal().getBody());
+    for (long i = sb.getFirstIndex(); i < sb.getFirstIndex() + sb.getCount(); i++) {
+      p.addSealedLeafHashes(ByteString.copyFrom(tree.leafHash(i)));
+    }
     byte[] leader = certificates.get(seal.getValue());
     if (leader != null) {
       p.addCertificates(ByteString.copyFrom(leader));
