@@ -24,7 +24,8 @@ class ArchitectureTest {
     "org.entente.coordinator.model..",
     "org.entente.coordinator.auth..",
     "org.entente.coordinator.errors..",
-    "org.entente.coordinator.scheduler.."
+    "org.entente.coordinator.scheduler..",
+    "org.entente.coordinator.ledger.."
   };
 
   private static final JavaClasses MAIN =
@@ -78,7 +79,8 @@ class ArchitectureTest {
             "org.entente.coordinator.model.Resources",
             "org.entente.coordinator.errors.ForbiddenException",
             "org.entente.coordinator.scheduler.Scheduler",
-            "org.entente.coordinator.model.JobLifecycle");
+            "org.entente.coordinator.model.JobLifecycle",
+            "org.entente.coordinator.ledger.LogVerifier");
   }
 
   @Test

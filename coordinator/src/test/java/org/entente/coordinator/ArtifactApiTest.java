@@ -461,15 +461,16 @@ class ArtifactApiTest {
   }
 
   @Test
-  void put_auditor_deniedButMayRead() throws Exception {
+  void putAndGet_auditor_deniedBecauseItMayReadTheLedgerOnly() throws Exception {
     byte[] data = content(300);
     put("DE", data);
     ManagedChannel auditor = as("FR", f.keys("FR", Role.AUDITOR, "aud-1"));
 
     assertThatThrownBy(() -> send(auditor, upload(sha(data), data.length, data)))
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
-        .hasMessageContaining("auditors may read artifacts but not store them");
-    assertThat(get(auditor, sha(data))).isEqualTo(data);
+        .hasMessageContaining("may read the ledger and nothing else");
+    assertThatThrownBy(() -> get(auditor, sha(data)))
+        .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
   }
 
   @Test

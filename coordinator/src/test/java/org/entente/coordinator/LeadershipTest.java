@@ -80,7 +80,7 @@ class LeadershipTest {
     }
     Coordinator follower = rs.stream().filter(r -> r != leader).findFirst().orElseThrow();
     FederationStatus status =
-        f.federation(follower, f.keys("JP", Role.AUDITOR, "audit-1"))
+        f.federation(follower, f.keys("JP", Role.OPERATOR, "ops-1"))
             .getFederation(GetFederationRequest.getDefaultInstance());
     assertThat(status.getLeader()).isEqualTo(leader.participantId().split("@")[0]);
     assertThat(status.getEpoch()).isEqualTo(epoch);

@@ -264,6 +264,7 @@ public final class AuditCommand implements Callable<Integer> {
       List<Problem> problems) {
     PrintWriter out = spec.commandLine().getOut();
     Accounts a = v.accounts();
+    Map<String, Double> shares = a.contributionShares();
     Map<String, Accounts.Nation> nations = new LinkedHashMap<>();
     for (String n : client.trust().nations()) {
       if (nation == null || nation.equals(n)) {
@@ -285,7 +286,11 @@ public final class AuditCommand implements Callable<Integer> {
             r.put("contributedGpuHours", GpuHours.of(x.contributedGpuMs()));
             r.put("consumedGpuHours", GpuHours.of(x.consumedGpuMs()));
             r.put("balanceGpuHours", GpuHours.of(x.balanceGpuMs()));
-            r.put("shareOfPool", a.share(n));
+            Accounts.Cpu cpu = a.cpu(n);
+            r.put("contributedCpuHours", GpuHours.of(cpu.contributedCpuMs()));
+            r.put("consumedCpuHours", GpuHours.of(cpu.consumedCpuMs()));
+            r.put("balanceCpuHours", GpuHours.of(cpu.balanceCpuMs()));
+            r.put("shareOfPool", shares.getOrDefault(n, 0.0));
             r.put("receipts", x.receipts());
             if (fairness) {
               FairnessAudit.Nation f = fair.nations().get(n);
@@ -314,12 +319,21 @@ public final class AuditCommand implements Callable<Integer> {
                     GpuHours.text(x.contributedGpuMs()),
                     GpuHours.text(x.consumedGpuMs()),
                     GpuHours.text(x.balanceGpuMs()),
-                    String.format(Locale.ROOT, "%.1f%%", 100 * a.share(n)),
+                    GpuHours.text(a.cpu(n).contributedCpuMs()),
+                    GpuHours.text(a.cpu(n).consumedCpuMs()),
+                    String.format(Locale.ROOT, "%.1f%%", 100 * shares.getOrDefault(n, 0.0)),
                     Long.toString(x.receipts()))));
     Output.table(
         out,
         List.of(
-            "NATION", "CONTRIBUTED GPU-h", "CONSUMED GPU-h", "BALANCE GPU-h", "SHARE", "RECEIPTS"),
+            "NATION",
+            "CONTRIBUTED GPU-h",
+            "CONSUMED GPU-h",
+            "BALANCE GPU-h",
+            "CONTRIBUTED CPU-h",
+            "CONSUMED CPU-h",
+            "SHARE",
+            "RECEIPTS"),
         rows);
     if (fairness) {
       List<List<String>> f = new ArrayList<>();

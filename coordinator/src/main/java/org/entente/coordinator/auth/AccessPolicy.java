@@ -59,14 +59,9 @@ public final class AccessPolicy {
       }
       case EXCHANGE_ROUND -> require(caller, Role.NODE, action);
       case REPLICA_INTERNAL -> require(caller, Role.COORDINATOR, action);
-      case PUT_ARTIFACT -> {
-        if (caller.role() == Role.AUDITOR) {
-          throw new ForbiddenException(
-              "auditors may read artifacts but not store them; caller is " + caller);
-        }
-      }
-      case READ_ARTIFACTS -> {
-        // Every member identity but auditors: agents fetch models and data, operators check them.
+      case PUT_ARTIFACT, READ_ARTIFACTS -> {
+        // Every member identity but auditors (refused above): agents fetch models and data and
+        // upload outputs, operators store and check them.
       }
       case READ_LEDGER -> {
         if (caller.role() == Role.NODE) {

@@ -60,14 +60,23 @@ record FairShareState(Map<String, double[]> decayed, long atMs) {
     return new FairShareState(next, now);
   }
 
-  /** Scheduler inputs: history plus weights proportional to contributed capacity. */
-  Map<String, FairShareInput> inputs(Map<String, ResourceVector> contributed) {
+  /**
+   * Scheduler inputs: history plus weights from verified contributions in the ledger ({@code
+   * ledgerShares}, a nation's share of counted GPU- or CPU-time); while the ledger has credited
+   * nothing yet, from contributed capacity. Never below 1%, so a nation that has contributed
+   * nothing can still run.
+   */
+  Map<String, FairShareInput> inputs(
+      Map<String, ResourceVector> contributed, Map<String, Double> ledgerShares) {
     Map<String, FairShareInput> out = new TreeMap<>();
-    for (String nation : union(decayed.keySet(), contributed.keySet())) {
-      out.put(
-          nation,
-          new FairShareInput(
-              decayed.getOrDefault(nation, new double[3]), weight(nation, contributed)));
+    java.util.Set<String> nations = union(decayed.keySet(), contributed.keySet());
+    nations.addAll(ledgerShares.keySet());
+    for (String nation : nations) {
+      double w =
+          ledgerShares.isEmpty()
+              ? weight(nation, contributed)
+              : Math.max(0.01, ledgerShares.getOrDefault(nation, 0.0));
+      out.put(nation, new FairShareInput(decayed.getOrDefault(nation, new double[3]), w));
     }
     return out;
   }

@@ -640,7 +640,14 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     Map<NodeKey, NodeRecord> live = view.liveNodes();
     SnapshotBuilder.Built built =
         SnapshotBuilder.build(
-            table.all(), table.active(), live, settings, fairShare, now, f.epoch());
+            table.all(),
+            table.active(),
+            live,
+            settings,
+            fairShare,
+            ledger.book().accounts().contributionShares(),
+            now,
+            f.epoch());
     fairShare = fairShare.advance(now, built.usage(), settings.halfLife().toMillis());
     if (built.snapshot().pending().isEmpty()) {
       return;

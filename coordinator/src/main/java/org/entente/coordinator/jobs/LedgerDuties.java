@@ -127,7 +127,8 @@ final class LedgerDuties {
         e.job.nation(),
         e.job.spec().resources().gpus(),
         s.placedAtMs(),
-        outputs);
+        outputs,
+        e.job.spec().resources().cpus());
   }
 
   /**
@@ -178,6 +179,7 @@ final class LedgerDuties {
     Observation o =
         observation(f, now, epoch)
             .setCreditedGpuMs(signed.receipt().getGpuMs())
+            .setCreditedCpuMs(signed.receipt().getCpuMs())
             .setNote(signed.receipt().getPhase())
             .build();
     writer.append(
@@ -224,6 +226,7 @@ final class LedgerDuties {
         .setNodeNation(f.nodeNation())
         .setChargedNation(f.chargedNation())
         .setGpus(f.gpus())
+        .setCpus(f.cpus())
         .setPlacedUnixMs(f.placedAtMs())
         .setObservedEndUnixMs(Math.max(now, f.placedAtMs()))
         .setEpoch(epoch);

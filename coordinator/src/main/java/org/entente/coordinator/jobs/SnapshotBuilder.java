@@ -41,6 +41,7 @@ final class SnapshotBuilder {
       Map<NodeKey, NodeRecord> live,
       SchedulingSettings settings,
       FairShareState fairShare,
+      Map<String, Double> ledgerShares,
       long now,
       long seed) {
     List<NodeSnapshot> nodes = new ArrayList<>(live.size());
@@ -101,7 +102,7 @@ final class SnapshotBuilder {
               spec.shards(),
               spec.shardJurisdictions()));
     }
-    Map<String, FairShareInput> shares = fairShare.inputs(contributed);
+    Map<String, FairShareInput> shares = fairShare.inputs(contributed, ledgerShares);
     return new Built(
         new Snapshot(nodes, running, pending, settings.quotas(), shares, seed), usage, contributed);
   }

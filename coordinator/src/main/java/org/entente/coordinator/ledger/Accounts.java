@@ -15,7 +15,53 @@ public final class Accounts {
     }
   }
 
+  /** One nation's CPU totals (CPU-only nodes contribute these). */
+  public record Cpu(long contributedCpuMs, long consumedCpuMs) {
+    public long balanceCpuMs() {
+      return contributedCpuMs - consumedCpuMs;
+    }
+  }
+
   private final Map<String, long[]> byNation = new TreeMap<>();
+  private final Map<String, long[]> cpuByNation = new TreeMap<>();
+
+  /** Credits GPU- and CPU-milliseconds to the node's nation and charges them to the job's. */
+  public void credit(String nodeNation, String chargedNation, long gpuMs, long cpuMs) {
+    credit(nodeNation, chargedNation, gpuMs);
+    long[] c = cpuByNation.computeIfAbsent(nodeNation, k -> new long[2]);
+    c[0] = Math.addExact(c[0], cpuMs);
+    long[] d = cpuByNation.computeIfAbsent(chargedNation, k -> new long[2]);
+    d[1] = Math.addExact(d[1], cpuMs);
+  }
+
+  public Cpu cpu(String nation) {
+    long[] c = cpuByNation.get(nation);
+    return c == null ? new Cpu(0, 0) : new Cpu(c[0], c[1]);
+  }
+
+  /**
+   * Fair-share weights from verified contributions: each nation's share of contributed
+   * GPU-milliseconds, or of CPU-milliseconds while no GPU time is credited; empty while nothing is.
+   */
+  public Map<String, Double> contributionShares() {
+    long gpu = 0;
+    long cpu = 0;
+    for (long[] c : byNation.values()) {
+      gpu = Math.addExact(gpu, c[0]);
+    }
+    for (long[] c : cpuByNation.values()) {
+      cpu = Math.addExact(cpu, c[0]);
+    }
+    Map<String, Double> out = new TreeMap<>();
+    if (gpu > 0) {
+      long total = gpu;
+      byNation.forEach((n, c) -> out.put(n, (double) c[0] / total));
+    } else if (cpu > 0) {
+      long total = cpu;
+      cpuByNation.forEach((n, c) -> out.put(n, (double) c[0] / total));
+    }
+    return out;
+  }
 
   /** Credits {@code gpuMs} to the node's nation and charges it to the job's. */
   public void credit(String nodeNation, String chargedNation, long gpuMs) {

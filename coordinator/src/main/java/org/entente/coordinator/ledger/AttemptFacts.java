@@ -20,7 +20,22 @@ public record AttemptFacts(
     String chargedNation,
     int gpus,
     long placedAtMs,
-    List<String> outputs) {
+    List<String> outputs,
+    int cpus) {
+  /** An attempt that was allocated no CPUs (tests of the GPU rules). */
+  public AttemptFacts(
+      String jobId,
+      int shard,
+      int attempt,
+      String node,
+      String nodeNation,
+      String chargedNation,
+      int gpus,
+      long placedAtMs,
+      List<String> outputs) {
+    this(jobId, shard, attempt, node, nodeNation, chargedNation, gpus, placedAtMs, outputs, 0);
+  }
+
   public AttemptFacts {
     Objects.requireNonNull(jobId, "jobId");
     Objects.requireNonNull(node, "node");

@@ -151,7 +151,8 @@ public final class LedgerBook {
       }
       case SEAL -> {
         for (Observation o : unsealed) {
-          accounts.credit(o.getNodeNation(), o.getChargedNation(), o.getCreditedGpuMs());
+          accounts.credit(
+              o.getNodeNation(), o.getChargedNation(), o.getCreditedGpuMs(), o.getCreditedCpuMs());
         }
         unsealed.clear();
         sealedUpTo = tree.size();

@@ -168,8 +168,27 @@ public final class LogVerifier {
               + bound);
       return;
     }
+    long cpuBound;
+    try {
+      cpuBound =
+          Math.multiplyExact(
+              Math.max(0, o.getObservedEndUnixMs() - o.getPlacedUnixMs()), (long) o.getCpus());
+    } catch (ArithmeticException ex) {
+      cpuBound = -1;
+    }
+    if (o.getCpus() < 0 || o.getCreditedCpuMs() < 0 || o.getCreditedCpuMs() > cpuBound) {
+      problem(
+          index,
+          "over-claim",
+          id
+              + " credits "
+              + o.getCreditedCpuMs()
+              + " CPU-ms, more than the observed bound "
+              + cpuBound);
+      return;
+    }
     if (o.getLeaderOnly()) {
-      if (o.getCreditedGpuMs() != 0 || !r.getAgentBody().isEmpty()) {
+      if (o.getCreditedGpuMs() != 0 || o.getCreditedCpuMs() != 0 || !r.getAgentBody().isEmpty()) {
         problem(
             index,
             "leader-only",
@@ -213,7 +232,9 @@ public final class LogVerifier {
           index, "mismatch", id + ": the agent's receipt and the leader's observation disagree");
       return;
     }
-    if (u.getGpuMs() != o.getCreditedGpuMs()) {
+    if (u.getGpuMs() != o.getCreditedGpuMs()
+        || u.getCpuMs() != o.getCreditedCpuMs()
+        || u.getCpus() != o.getCpus()) {
       problem(
           index,
           "credit",
@@ -402,7 +423,8 @@ public final class LogVerifier {
       for (Unsealed u : e.getValue()) {
         if (!bad.contains(u.index())) {
           Observation o = u.observed();
-          accounts.credit(o.getNodeNation(), o.getChargedNation(), o.getCreditedGpuMs());
+          accounts.credit(
+              o.getNodeNation(), o.getChargedNation(), o.getCreditedGpuMs(), o.getCreditedCpuMs());
           receiptsCounted++;
         }
       }

@@ -135,6 +135,22 @@ public final class ReceiptCheck {
               + observedEndMs
               + ")");
     }
+    long cpuBound =
+        Math.multiplyExact(Math.max(0, observedEndMs - facts.placedAtMs()), (long) facts.cpus());
+    if (r.getCpus() != facts.cpus() || r.getCpuMs() < 0 || r.getCpuMs() > cpuBound) {
+      return new Refusal(
+          "over-claim",
+          "receipt for "
+              + facts.receiptId()
+              + " claims "
+              + r.getCpuMs()
+              + " CPU-ms on "
+              + r.getCpus()
+              + " CPUs, but the leader allocated "
+              + facts.cpus()
+              + " CPUs and observed at most "
+              + cpuBound);
+    }
     return null;
   }
 

@@ -31,7 +31,9 @@ class AccessPolicyTest {
           DE, node,        gpu-01, READ_FEDERATION,     '', '',     deny
           FR, node,        gpu-01, READ_FEDERATION,     '', '',     deny
           DE, operator,    ops-1,  READ_FEDERATION,     '', '',     allow
-          JP, auditor,     aud-1,  READ_FEDERATION,     '', '',     allow
+          JP, auditor,     aud-1,  READ_FEDERATION,     '', '',     deny
+          JP, auditor,     aud-1,  READ_JOBS,           '', '',     deny
+          DE, auditor,     aud-1,  SUBMIT_JOB,          DE, '',     deny
           FR, coordinator, coord,  READ_FEDERATION,     '', '',     allow
           DE, operator,    ops-1,  DRAIN_NODE,          DE, gpu-01, allow
           DE, operator,    ops-1,  DRAIN_NODE,          FR, gpu-01, deny
@@ -55,8 +57,12 @@ class AccessPolicyTest {
           DE, auditor,     aud-1,  PUT_ARTIFACT,        '', '',     deny
           DE, node,        gpu-01, READ_ARTIFACTS,      '', '',     allow
           DE, operator,    ops-1,  READ_ARTIFACTS,      '', '',     allow
-          JP, auditor,     aud-1,  READ_ARTIFACTS,      '', '',     allow
+          JP, auditor,     aud-1,  READ_ARTIFACTS,      '', '',     deny
           FR, coordinator, coord,  READ_ARTIFACTS,      '', '',     allow
+          JP, auditor,     aud-1,  READ_LEDGER,         '', '',     allow
+          DE, operator,    ops-1,  READ_LEDGER,         '', '',     allow
+          FR, coordinator, coord,  READ_LEDGER,         '', '',     allow
+          DE, node,        gpu-01, READ_LEDGER,         '', '',     deny
           """)
   void check_tableRow_verdictAsListed(
       String nation,
@@ -85,7 +91,9 @@ class AccessPolicyTest {
           DE/operator/gpu-01, AGENT_CONNECT,       DE, gpu-01, agent connect requires a|node certificate|DE/operator/gpu-01
           DE/node/gpu-01,     READ_FEDERATION,     '', '',     nodes may not read the federation
           DE/operator/ops-1,  DRAIN_NODE,          FR, gpu-01, 'may act only for nation DE, not FR'
-          DE/auditor/aud-1,   PUBLISH_REVOCATIONS, DE, '',     publish revocations requires a|operator certificate|DE/auditor/aud-1
+          DE/auditor/aud-1,   PUBLISH_REVOCATIONS, DE, '',     may read the ledger and nothing else|DE/auditor/aud-1
+          DE/operator/ops-1,  PUBLISH_REVOCATIONS, FR, '',     'may act only for nation DE, not FR'
+          DE/node/gpu-01,     READ_LEDGER,         '', '',     nodes may not read the ledger
           DE/operator/ops-1,  REPLICA_INTERNAL,    '', '',     replica internal requires a|coordinator certificate
           """)
   void check_forbidden_messageNamesTheRule(

@@ -45,7 +45,7 @@ public final class ReceiptSigner {
 
   /**
    * The receipt for an attempt that ran from {@code startMs} to {@code endMs} on this node's clock:
-   * GPU-milliseconds are that span times the GPUs allocated.
+   * GPU- and CPU-milliseconds are that span times the GPUs and CPUs allocated.
    *
    * @param phase SUCCEEDED, FAILED or CANCELLED
    */
@@ -71,6 +71,8 @@ public final class ReceiptSigner {
             .setSequence(sequence.incrementAndGet())
             .setExpiresUnixMs(Math.addExact(clock.millis(), VALIDITY.toMillis()))
             .setPhase(phase)
+            .setCpus(a.getResources().getCpus())
+            .setCpuMs(Math.multiplyExact(end - startMs, (long) a.getResources().getCpus()))
             .build();
     byte[] body = r.toByteArray();
     return SignedReceipt.newBuilder()
