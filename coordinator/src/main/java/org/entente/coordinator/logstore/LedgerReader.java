@@ -27,7 +27,8 @@ import org.entente.security.transparency.Rfc6962;
 public final class LedgerReader {
   private final LedgerStore store;
   private final List<byte[]> entries = new ArrayList<>();
-  private final MerkleTree tree = new MerkleTree();
+  private MerkleTree tree = new MerkleTree();
+  private final Map<Long, Long> blockZxids = new HashMap<>();
   private final Map<String, Long> receipts = new HashMap<>();
   private final Map<String, Long> provenance = new HashMap<>();
   private final Map<ByteString, byte[]> certificates = new HashMap<>();
@@ -39,23 +40,57 @@ public final class LedgerReader {
     this.store = store;
   }
 
-  /** Reads what was appended since the last call; returns the entries now held. */
+  /**
+   * Reads what was appended since the last call; returns the entries now held. A block already read
+   * that has changed since (it should never, once full) makes the reader read everything again, so
+   * it serves what is stored, never a memory of it: an auditor then sees the edit.
+   */
   public synchronized long refresh() throws Exception {
     LedgerHead head = store.head().head();
-    for (long b = Math.max(0, nextBlock - 1); b < head.blocks(); b++) {
-      if (b < nextBlock - 1) {
-        continue;
+    for (var read : blockZxids.entrySet()) {
+      if (read.getKey() >= nextBlock - 1) {
+        continue; // the last block may still be growing; it is read again below
       }
+      org.apache.zookeeper.data.Stat st =
+          store.zk().checkExists().forPath(ZkPaths.ledgerBlock(read.getKey()));
+      if (st == null || st.getMzxid() != read.getValue()) {
+        reset();
+        break;
+      }
+    }
+    for (long b = Math.max(0, nextBlock - 1); b < head.blocks(); b++) {
       LedgerStore.Block block = store.block(b);
       int skip = b == nextBlock - 1 ? readOfLast : 0;
       var list = block.chunk().getEntriesList();
+      long first = block.chunk().getFirstIndex();
+      for (int i = 0; i < skip; i++) {
+        if (list.size() <= i
+            || !java.util.Arrays.equals(
+                list.get(i).toByteArray(), entries.get((int) (first + i)))) {
+          reset(); // the growing block changed under what was read: read everything again
+          return refresh();
+        }
+      }
       for (int i = skip; i < list.size(); i++) {
         add(list.get(i).toByteArray());
       }
+      blockZxids.put(b, block.mzxid());
       nextBlock = b + 1;
       readOfLast = list.size();
     }
     return entries.size();
+  }
+
+  private void reset() {
+    entries.clear();
+    tree = new MerkleTree();
+    receipts.clear();
+    provenance.clear();
+    certificates.clear();
+    seals.clear();
+    blockZxids.clear();
+    nextBlock = 0;
+    readOfLast = 0;
   }
 
   private void add(byte[] data) {

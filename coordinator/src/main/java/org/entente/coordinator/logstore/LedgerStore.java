@@ -23,7 +23,7 @@ public final class LedgerStore {
   public record VersionedHead(LedgerHead head, int version) {}
 
   /** A stored block with its znode version. */
-  public record Block(long number, EntriesChunk chunk, int version) {}
+  public record Block(long number, EntriesChunk chunk, int version, long mzxid) {}
 
   private final CuratorFramework zk;
 
@@ -72,7 +72,7 @@ public final class LedgerStore {
   public Block block(long number) throws Exception {
     Stat stat = new Stat();
     byte[] data = zk.getData().storingStatIn(stat).forPath(ZkPaths.ledgerBlock(number));
-    return new Block(number, EntriesChunk.parseFrom(data), stat.getVersion());
+    return new Block(number, EntriesChunk.parseFrom(data), stat.getVersion(), stat.getMzxid());
   }
 
   /** Every block of {@code head}, in order. */

@@ -52,6 +52,7 @@ import org.slf4j.LoggerFactory;
 public final class LedgerWitness implements java.io.Closeable {
   private static final Logger log = LoggerFactory.getLogger(LedgerWitness.class);
   private static final int MAX_ALARMS = 20;
+  private static final long RECHECK_EVERY_MS = 30_000;
 
   private final CuratorFramework zk;
   private final LedgerStore store;
@@ -65,6 +66,7 @@ public final class LedgerWitness implements java.io.Closeable {
   private String logId;
   private WitnessState state;
   private byte[] lastSeen;
+  private long lastRecheck;
 
   /**
    * @param stateFile where the witness keeps its record (null: memory only, for tests that do not
@@ -124,6 +126,10 @@ public final class LedgerWitness implements java.io.Closeable {
 
   private void safeCheck() {
     try {
+      if (clock.millis() - lastRecheck >= RECHECK_EVERY_MS) {
+        lastRecheck = clock.millis();
+        recheckStored();
+      }
       check();
     } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException e) {
       log.debug("witness: ZooKeeper unavailable ({}); trying again", e.toString());
@@ -232,6 +238,45 @@ public final class LedgerWitness implements java.io.Closeable {
     metrics.witnessCosigned.inc();
     metrics.ledgerSize.set(next.size());
     publishIfMajority(sc);
+  }
+
+  /**
+   * Reads the whole stored log up to the size this witness cosigned and recomputes its root: an
+   * entry edited, removed or reordered in ZooKeeper after it was cosigned is raised here, not only
+   * when an auditor next downloads it.
+   */
+  synchronized void recheckStored() throws Exception {
+    if (state.size() == 0) {
+      return;
+    }
+    List<byte[]> all;
+    try {
+      all = entries(0, state.size());
+    } catch (IllegalStateException e) {
+      alarm(
+          "stored-log-altered",
+          "the stored log no longer holds the "
+              + state.size()
+              + " entries this witness cosigned: "
+              + e.getMessage());
+      return;
+    }
+    CompactRange fresh = new CompactRange();
+    for (byte[] e : all) {
+      fresh.append(Rfc6962.leafHash(e));
+    }
+    String root = HexFormat.of().formatHex(fresh.root());
+    if (!root.equals(state.rootHex())) {
+      alarm(
+          "stored-log-altered",
+          "the first "
+              + state.size()
+              + " stored entries give root "
+              + root
+              + ", but this witness cosigned "
+              + state.rootHex()
+              + ": an entry was edited, removed or reordered in ZooKeeper");
+    }
   }
 
   private List<byte[]> entries(long from, long to) throws Exception {
