@@ -93,6 +93,9 @@ public final class ProvenanceCommand implements Callable<Integer> {
       Map<String, Double> hours = new java.util.TreeMap<>();
       e.getGpuMsByNationMap().forEach((n, ms) -> hours.put(n, GpuHours.of(ms)));
       doc.put("gpuHoursByNation", hours);
+      Map<String, Double> cpuHours = new java.util.TreeMap<>();
+      e.getCpuMsByNationMap().forEach((n, ms) -> cpuHours.put(n, GpuHours.of(ms)));
+      doc.put("cpuHoursByNation", cpuHours);
       doc.put("receipts", e.getReceiptIdsList());
       doc.put("ledgerIndex", p.getIndex());
       doc.put("verified", r.problems().stream().map(Problem::toString).toList().isEmpty());
@@ -116,11 +119,11 @@ public final class ProvenanceCommand implements Callable<Integer> {
           d.getSha256(),
           d.getJurisdiction().isEmpty() ? "" : " (" + d.getJurisdiction() + ")");
     }
-    List<String> paid =
-        e.getGpuMsByNationMap().entrySet().stream()
-            .sorted(Map.Entry.comparingByKey())
-            .map(x -> x.getKey() + " " + GpuHours.text(x.getValue()) + " GPU-h")
-            .toList();
+    List<String> paid = new java.util.ArrayList<>();
+    new java.util.TreeMap<>(e.getGpuMsByNationMap())
+        .forEach((n, ms) -> paid.add(n + " " + GpuHours.text(ms) + " GPU-h"));
+    new java.util.TreeMap<>(e.getCpuMsByNationMap())
+        .forEach((n, ms) -> paid.add(n + " " + GpuHours.text(ms) + " CPU-h"));
     out.printf(
         "  paid with: %s (%d receipts)%n",
         paid.isEmpty() ? "nothing credited" : String.join(", ", paid), e.getReceiptIdsCount());

@@ -166,6 +166,37 @@ class WorkloadsTest {
       assertThat(m.header().getArchitecture()).isEqualTo("mlp");
     }
 
+    // The ledger says where the model came from and who paid for it, verified.
+    JsonNode prov =
+        await("provenance cosigned")
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> {
+                  Cli.Result r =
+                      Cli.run(
+                          "ledger",
+                          "provenance",
+                          modelSha,
+                          "--json",
+                          "--coordinator",
+                          coordinators,
+                          "--identity",
+                          dir.resolve("ids/fr-auditor").toString());
+                  return r.exitCode() == 0 ? TestFederation.json(r.out()) : null;
+                },
+                java.util.Objects::nonNull);
+    assertThat(prov.get("job").asText()).isEqualTo(id);
+    assertThat(prov.get("architecture").asText()).isEqualTo("mlp");
+    assertThat(prov.get("rounds").asInt()).isEqualTo(4);
+    assertThat(prov.get("data")).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(prov.get("data").get(i).get("jurisdiction").asText()).isEqualTo(NATIONS.get(i));
+    }
+    assertThat(prov.get("cpuHoursByNation").fieldNames())
+        .toIterable()
+        .containsExactlyElementsOf(NATIONS);
+    assertThat(prov.get("receipts")).hasSize(3);
+
     // Batch inference with it over the held-out set, in two shards.
     DemoData.File held = data.heldOut();
     String inference =

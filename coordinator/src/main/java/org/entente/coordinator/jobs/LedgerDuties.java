@@ -248,7 +248,7 @@ final class LedgerDuties {
             .setModelSha256(t.checkpoint().sha256())
             .setModelSizeBytes(t.checkpoint().sizeBytes())
             .setRunner("djl-training")
-            .setArchitecture(spec.parameters().getOrDefault("architecture", ""))
+            .setArchitecture(spec.parameters().getOrDefault("model", ""))
             .putAllArchitectureParameters(new TreeMap<>(spec.parameters()))
             .setRounds(t.lastRound())
             .setChargedNation(job.nation())
@@ -262,12 +262,16 @@ final class LedgerDuties {
               .setJurisdiction(d.jurisdiction() == null ? "" : d.jurisdiction()));
     }
     Map<String, Long> byNation = new TreeMap<>();
+    Map<String, Long> cpuByNation = new TreeMap<>();
     for (Observation o : writer.book().receiptsOf(job.id())) {
       p.addReceiptIds(o.getReceiptId());
       byNation.merge(o.getNodeNation(), o.getCreditedGpuMs(), Math::addExact);
+      cpuByNation.merge(o.getNodeNation(), o.getCreditedCpuMs(), Math::addExact);
     }
     byNation.values().removeIf(v -> v == 0);
+    cpuByNation.values().removeIf(v -> v == 0);
     p.putAllGpuMsByNation(byNation);
+    p.putAllCpuMsByNation(cpuByNation);
     writer.append(LedgerEntry.newBuilder().setProvenance(p).build());
     metrics.ledgerEntries.labelValues("provenance").inc();
   }

@@ -321,6 +321,7 @@ public final class LogVerifier {
       return;
     }
     Map<String, Long> sums = new TreeMap<>();
+    Map<String, Long> cpuSums = new TreeMap<>();
     for (String id : p.getReceiptIdsList()) {
       Observation o = observations.get(id);
       if (o == null) {
@@ -339,8 +340,24 @@ public final class LogVerifier {
         return;
       }
       sums.merge(o.getNodeNation(), o.getCreditedGpuMs(), Math::addExact);
+      cpuSums.merge(o.getNodeNation(), o.getCreditedCpuMs(), Math::addExact);
     }
     sums.values().removeIf(v -> v == 0);
+    cpuSums.values().removeIf(v -> v == 0);
+    Map<String, Long> statedCpu = new TreeMap<>(p.getCpuMsByNationMap());
+    statedCpu.values().removeIf(v -> v == 0);
+    if (!cpuSums.equals(statedCpu)) {
+      problem(
+          index,
+          "provenance",
+          "provenance of "
+              + p.getJobId()
+              + " states CPU-ms "
+              + statedCpu
+              + " but its receipts credit "
+              + cpuSums);
+      return;
+    }
     Map<String, Long> stated = new TreeMap<>(p.getGpuMsByNationMap());
     stated.values().removeIf(v -> v == 0);
     if (!sums.equals(stated)) {
