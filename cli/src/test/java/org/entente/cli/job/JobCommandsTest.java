@@ -136,7 +136,7 @@ class JobCommandsTest {
 
     Cli.Result r = asDe("job", id).succeeded();
 
-    assertThat(r.out()).contains("job        " + id).contains("table-view (training)");
+    assertThat(r.out()).contains("job        " + id).contains("table-view (inference)");
     List<String> lines = r.out().lines().toList();
     int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("INDEX")).findFirst().get());
     assertThat(lines.get(header)).matches("INDEX +STATE +NODE +ATTEMPT +RETRIES +REASON");
@@ -167,7 +167,7 @@ class JobCommandsTest {
                 assertThat(l)
                     .startsWith(id)
                     .contains("listed")
-                    .contains("training")
+                    .contains("inference")
                     .contains("DE"));
   }
 
