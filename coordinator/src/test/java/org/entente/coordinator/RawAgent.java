@@ -235,6 +235,43 @@ final class RawAgent implements AutoCloseable {
             .build());
   }
 
+  /** Reports a phase of an attempt with the agent's signed usage receipt attached. */
+  RawAgent report(
+      String jobId,
+      int shard,
+      int attempt,
+      org.entente.proto.v1.ShardPhase phase,
+      String msg,
+      org.entente.proto.v1.SignedReceipt receipt) {
+    return report(
+        org.entente.proto.v1.ShardReport.newBuilder()
+            .setJobId(jobId)
+            .setShard(shard)
+            .setAttempt(attempt)
+            .setPhase(phase)
+            .setMessage(msg)
+            .setAtUnixMs(System.currentTimeMillis())
+            .setReceipt(receipt)
+            .build());
+  }
+
+  /** Sends exactly this report (outputs, receipt and all). */
+  RawAgent report(org.entente.proto.v1.ShardReport r) {
+    return send(AgentMessage.newBuilder().setShardReport(r).build());
+  }
+
+  /** Acknowledgements received so far of this attempt's report of {@code phase}. */
+  long acksOf(String jobId, int shard, int attempt, org.entente.proto.v1.ShardPhase phase) {
+    return acks().stream()
+        .filter(
+            a ->
+                a.getJobId().equals(jobId)
+                    && a.getShard() == shard
+                    && a.getAttempt() == attempt
+                    && a.getPhase() == phase)
+        .count();
+  }
+
   /** Waits for the assignment of this job's shard and returns the latest one. */
   org.entente.proto.v1.ShardAssignment awaitAssignment(String jobId, int shard) {
     await()

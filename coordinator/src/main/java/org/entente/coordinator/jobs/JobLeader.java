@@ -314,6 +314,11 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
           table.size(),
           table.active().size());
       pass();
+    } catch (IllegalStateException e) {
+      // The stored ledger breaks its own seals: extending it would have every nation cosign it.
+      log.error("LEDGER ALTERED: {}; this replica refuses to lead on it", e.getMessage());
+      metrics.witnessAlarms.labelValues("leader-refused").inc();
+      onFenced.run();
     } catch (Exception e) {
       log.warn("could not load jobs as the new leader: {}", e.toString());
       onFenced.run();
@@ -408,6 +413,10 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       try {
         reload();
       } catch (Exception reload) {
+        if (reload instanceof IllegalStateException) {
+          log.error("LEDGER ALTERED: {}; stepping down", reload.getMessage());
+          metrics.witnessAlarms.labelValues("leader-refused").inc();
+        }
         log.warn("reload failed: {}; stepping down", reload.toString());
         onFenced.run();
       }

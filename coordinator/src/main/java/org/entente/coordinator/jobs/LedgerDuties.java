@@ -312,8 +312,16 @@ final class LedgerDuties {
    * due. Everything added before {@code afterCommit} is committed first.
    */
   void commit(WriteBatch batch, long epoch, long now) throws Exception {
+    // One transaction for the pass's entries and their seal: a log never ends unsealed, so a new
+    // leader can refuse any stored log that does (LedgerBook.replay).
+    List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
+    int bytes = 0;
     for (LedgerWriter.OpGroup g : writer.seal(epoch, now)) {
-      batch.add(g.ops(), g.bytes(), null);
+      ops.addAll(g.ops());
+      bytes += g.bytes();
+    }
+    if (!ops.isEmpty()) {
+      batch.add(ops, bytes, null);
     }
     LedgerBook book = writer.book();
     if (book.sealed()

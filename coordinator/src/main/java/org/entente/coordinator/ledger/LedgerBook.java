@@ -31,6 +31,7 @@ public final class LedgerBook {
   private final Set<String> closed = new HashSet<>();
   private final Set<String> sequences = new HashSet<>();
   private final Set<ByteString> certificates = new HashSet<>();
+  private final Map<ByteString, byte[]> certificateDer = new HashMap<>();
   private final Map<String, List<Observation>> byJob = new HashMap<>();
   private final List<Observation> unsealed = new ArrayList<>();
   private final List<byte[]> unwritten = new ArrayList<>();
@@ -38,11 +39,29 @@ public final class LedgerBook {
   private long sealedUpTo;
   private long writtenSize;
 
-  /** Rebuilds the book from the stored entries, in order (they are the leader's own writes). */
+  /**
+   * Rebuilds the book from the stored entries, in order. The store is not trusted: every seal must
+   * cover exactly the entries since the previous one, match their leaf hashes and carry a valid
+   * signature of a logged coordinator certificate, and the log must end with a seal, so an entry
+   * edited, removed or reordered in ZooKeeper is refused here instead of being extended and
+   * checkpointed by the next leader.
+   *
+   * @throws IllegalStateException naming the first entry that breaks a seal
+   */
   public static LedgerBook replay(List<byte[]> entries) throws InvalidProtocolBufferException {
     LedgerBook b = new LedgerBook();
     for (byte[] data : entries) {
-      b.add(LedgerEntry.parseFrom(data), data);
+      LedgerEntry e = LedgerEntry.parseFrom(data);
+      if (e.hasSeal()) {
+        b.checkSeal(e.getSeal());
+      }
+      b.add(e, data);
+    }
+    if (!b.sealed()) {
+      throw new IllegalStateException(
+          "the stored ledger does not end with a seal: entries from "
+              + b.sealedUpTo
+              + " on were added or altered outside the leader");
     }
     b.unwritten.clear();
     b.writtenSize = b.tree.size();
@@ -129,11 +148,65 @@ public final class LedgerBook {
     writtenSize = tree.size();
   }
 
+  private void checkSeal(org.entente.proto.v1.SealEntry s) throws InvalidProtocolBufferException {
+    SealBody body = SealBody.parseFrom(s.getBody());
+    long at = tree.size();
+    if (body.getFirstIndex() != sealedUpTo || body.getFirstIndex() + body.getCount() != at) {
+      throw new IllegalStateException(
+          "the stored ledger was altered: the seal at entry "
+              + at
+              + " covers ["
+              + body.getFirstIndex()
+              + ", "
+              + (body.getFirstIndex() + body.getCount())
+              + ") but follows entries ["
+              + sealedUpTo
+              + ", "
+              + at
+              + ")");
+    }
+    MessageDigest d = Sha256.newDigest();
+    for (long i = sealedUpTo; i < at; i++) {
+      d.update(tree.leafHash(i));
+    }
+    if (!MessageDigest.isEqual(d.digest(), body.getEntriesSha256().toByteArray())) {
+      throw new IllegalStateException(
+          "the stored ledger was altered: entries ["
+              + sealedUpTo
+              + ", "
+              + at
+              + ") do not match the digest their seal signed");
+    }
+    byte[] der = certificateDer.get(body.getLeaderCertificateSha256());
+    boolean signed;
+    try {
+      signed =
+          der != null
+              && org.entente.security.Signatures.verify(
+                  org.entente.security.Signatures.certificate(der).getPublicKey(),
+                  org.entente.security.Signatures.SEAL,
+                  s.getBody().toByteArray(),
+                  s.getSignature().toByteArray());
+    } catch (java.security.cert.CertificateException ex) {
+      signed = false;
+    }
+    if (!signed) {
+      throw new IllegalStateException(
+          "the stored ledger was altered: the seal at entry "
+              + at
+              + " is not a leader's signature");
+    }
+  }
+
   private void add(LedgerEntry e, byte[] data) {
     tree.append(Rfc6962.leafHash(data));
     unwritten.add(data);
     switch (e.getKindCase()) {
-      case CERTIFICATE -> certificates.add(sha256(e.getCertificate()));
+      case CERTIFICATE -> {
+        ByteString sha = sha256(e.getCertificate());
+        certificates.add(sha);
+        certificateDer.putIfAbsent(sha, e.getCertificate().getDer().toByteArray());
+      }
       case RECEIPT -> {
         ReceiptEntry r = e.getReceipt();
         Observation o = r.getObserved();

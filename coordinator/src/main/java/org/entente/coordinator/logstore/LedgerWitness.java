@@ -203,14 +203,13 @@ public final class LedgerWitness implements java.io.Closeable {
         alarm("entries", e.getMessage());
         return;
       }
-      for (int i = 0; i < fresh.size(); i++) {
-        try {
-          LedgerEntry.parseFrom(fresh.get(i));
-        } catch (InvalidProtocolBufferException e) {
-          alarm("malformed", "entry " + (state.size() + i) + " is not a ledger entry");
-          return;
-        }
-        edge.append(Rfc6962.leafHash(fresh.get(i)));
+      String broken = checkSeals(fresh, state.size(), sc);
+      if (broken != null) {
+        alarm("seal", broken);
+        return;
+      }
+      for (byte[] e : fresh) {
+        edge.append(Rfc6962.leafHash(e));
       }
       String computed = HexFormat.of().formatHex(edge.root());
       if (!computed.equals(root)) {
@@ -238,6 +237,76 @@ public final class LedgerWitness implements java.io.Closeable {
     metrics.witnessCosigned.inc();
     metrics.ledgerSize.set(next.size());
     publishIfMajority(sc);
+  }
+
+  /**
+   * Checks that the new entries [from, from + n) decode and are covered, in order, by seals whose
+   * digests match them and end the range, each signed by the leader that signed the checkpoint (or
+   * by another coordinator whose certificate the range logs): an entry edited, removed or reordered
+   * before any checkpoint covered it breaks its seal. Returns what is wrong, or null.
+   */
+  private static String checkSeals(List<byte[]> fresh, long from, SignedCheckpoint sc)
+      throws Exception {
+    java.util.Map<ByteString, java.security.PublicKey> keys = new java.util.HashMap<>();
+    byte[] signer = sc.getCertificate().toByteArray();
+    keys.put(
+        ByteString.copyFrom(org.entente.security.Sha256.newDigest().digest(signer)),
+        Signatures.certificate(signer).getPublicKey());
+    List<byte[]> hashes = new ArrayList<>();
+    long sealedTo = from;
+    for (int i = 0; i < fresh.size(); i++) {
+      long index = from + i;
+      LedgerEntry e;
+      try {
+        e = LedgerEntry.parseFrom(fresh.get(i));
+      } catch (InvalidProtocolBufferException ex) {
+        return "entry " + index + " is not a ledger entry";
+      }
+      if (e.hasCertificate()) {
+        byte[] der = e.getCertificate().getDer().toByteArray();
+        try {
+          keys.putIfAbsent(
+              ByteString.copyFrom(org.entente.security.Sha256.newDigest().digest(der)),
+              Signatures.certificate(der).getPublicKey());
+        } catch (java.security.cert.CertificateException ex) {
+          return "entry " + index + " is not a certificate";
+        }
+      }
+      if (e.hasSeal()) {
+        org.entente.proto.v1.SealBody b =
+            org.entente.proto.v1.SealBody.parseFrom(e.getSeal().getBody());
+        if (b.getFirstIndex() != sealedTo || b.getFirstIndex() + b.getCount() != index) {
+          return "the seal at entry " + index + " does not cover the entries before it";
+        }
+        java.security.MessageDigest d = org.entente.security.Sha256.newDigest();
+        for (long j = sealedTo; j < index; j++) {
+          d.update(hashes.get((int) (j - from)));
+        }
+        if (!java.security.MessageDigest.isEqual(d.digest(), b.getEntriesSha256().toByteArray())) {
+          return "entries ["
+              + sealedTo
+              + ", "
+              + index
+              + ") do not match the digest their seal"
+              + " signed: an entry was edited, removed or reordered";
+        }
+        java.security.PublicKey k = keys.get(b.getLeaderCertificateSha256());
+        if (k != null
+            && !Signatures.verify(
+                k,
+                Signatures.SEAL,
+                e.getSeal().getBody().toByteArray(),
+                e.getSeal().getSignature().toByteArray())) {
+          return "the seal at entry " + index + " is not the leader's signature";
+        }
+        sealedTo = index + 1;
+      }
+      hashes.add(Rfc6962.leafHash(fresh.get(i)));
+    }
+    if (sealedTo != from + fresh.size()) {
+      return "entries from " + sealedTo + " on are covered by no seal";
+    }
+    return null;
   }
 
   /**
