@@ -168,9 +168,15 @@ public final class ProofCheck {
     try {
       UsageReceipt u = UsageReceipt.parseFrom(r.getAgentBody());
       if (u.getGpuMs() != o.getCreditedGpuMs()
+          || u.getCpuMs() != o.getCreditedCpuMs()
+          || u.getCpus() != o.getCpus()
+          || u.getGpus() != o.getGpus()
           || !u.getJobId().equals(o.getJobId())
           || u.getShard() != o.getShard()
-          || u.getAttempt() != o.getAttempt()) {
+          || u.getAttempt() != o.getAttempt()
+          || !u.getNode().equals(o.getNode())
+          || !u.getNodeNation().equals(o.getNodeNation())
+          || !u.getChargedNation().equals(o.getChargedNation())) {
         problems.add(new Problem(p.getIndex(), "mismatch", "receipt and observation disagree"));
       }
     } catch (InvalidProtocolBufferException e) {
