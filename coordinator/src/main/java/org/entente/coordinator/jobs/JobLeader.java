@@ -36,7 +36,6 @@ import org.entente.coordinator.model.JobSpec;
 import org.entente.coordinator.model.JobState;
 import org.entente.coordinator.model.NodeKey;
 import org.entente.coordinator.model.NodeRecord;
-import org.entente.coordinator.model.OutputRef;
 import org.entente.coordinator.model.ShardRecord;
 import org.entente.coordinator.model.TrainingPlan;
 import org.entente.coordinator.model.TrainingRecord;
@@ -74,39 +73,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
 
   /** The outcome of a submission. */
   public record Submitted(String jobId, boolean duplicate) {}
-
-  /**
-   * One agent report, as the leader applies it.
-   *
-   * @param receipt the agent's usage receipt, its signature already checked (null when none came)
-   */
-  public record Report(
-      String jobId,
-      int shard,
-      int attempt,
-      JobLifecycle.Phase phase,
-      String message,
-      OutputRef output,
-      ReceiptCheck.Signed receipt) {
-    public Report(
-        String jobId,
-        int shard,
-        int attempt,
-        JobLifecycle.Phase phase,
-        String message,
-        OutputRef output) {
-      this(jobId, shard, attempt, phase, message, output, null);
-    }
-
-    /** The same report turned into a failure (the leader refused its success). */
-    Report failed(String why) {
-      return new Report(jobId, shard, attempt, JobLifecycle.Phase.FAILED, why, null, receipt);
-    }
-
-    boolean terminal() {
-      return phase != JobLifecycle.Phase.RUNNING;
-    }
-  }
 
   private record Pending<T>(T request, CompletableFuture<Submitted> done) {}
 
@@ -663,6 +629,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     }
     Decisions d = new Scheduler(settings.halfLife().toMillis()).decide(built.snapshot());
     JobLifecycle.Backoff backoff = backoff();
+    List<PlacementDecision> logged = new ArrayList<>();
     for (Preempt p : d.preemptions()) {
       JobEntry e = table.get(p.victim().jobId());
       if (e == null || !e.shards[p.victim().index()].state().holdsNode()) {
@@ -670,6 +637,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       }
       metrics.shardsPreempted.inc();
       log.info("preempt {}: {}", p.victim(), p.reason());
+      logged.add(LedgerDuties.decision(e, e.shards[p.victim().index()], "preempt"));
       table.apply(
           batch,
           e,
@@ -678,10 +646,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
           null);
     }
     Map<String, Map<Integer, ShardRecord>> placed = new TreeMap<>();
-    List<PlacementDecision> logged = new ArrayList<>();
-    for (Preempt p : d.preemptions()) {
-      logged.add(decision(p.victim(), "preempt"));
-    }
     for (Place p : d.placements()) {
       JobEntry e = table.get(p.shard().jobId());
       ShardRecord s = e.shards[p.shard().index()];
@@ -699,18 +663,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       JobEntry e = table.get(en.getKey());
       metrics.shardsPlaced.inc(en.getValue().size());
       table.apply(batch, e, JobLifecycle.withJob(e.view(), en.getValue(), now), null);
-      for (ShardRecord s : en.getValue().values()) {
-        logged.add(
-            PlacementDecision.newBuilder()
-                .setJobId(e.job.id())
-                .setShard(s.index())
-                .setAttempt(s.attempt())
-                .setNode(s.node())
-                .setChargedNation(e.job.nation())
-                .setGpus(e.job.spec().resources().gpus())
-                .setAction("place")
-                .build());
-      }
+      en.getValue().values().forEach(s -> logged.add(LedgerDuties.decision(e, s, "place")));
     }
     ledger.scheduling(logged, settings, now, f.epoch());
     if (now - lastReasonFlush >= REASON_FLUSH_MS) {
@@ -742,23 +695,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
         List.of(zk.transactionOp().setData().forPath(ZkPaths.SCHEDULER_STATE, data)),
         data.length,
         null);
-  }
-
-  private PlacementDecision decision(ShardRef ref, String action) {
-    JobEntry e = table.get(ref.jobId());
-    ShardRecord s = e == null ? null : e.shards[ref.index()];
-    PlacementDecision.Builder b =
-        PlacementDecision.newBuilder()
-            .setJobId(ref.jobId())
-            .setShard(ref.index())
-            .setAction(action);
-    if (s != null) {
-      b.setAttempt(s.attempt())
-          .setNode(s.node())
-          .setChargedNation(e.job.nation())
-          .setGpus(e.job.spec().resources().gpus());
-    }
-    return b.build();
   }
 
   @Override

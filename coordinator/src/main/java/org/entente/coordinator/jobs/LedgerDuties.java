@@ -91,7 +91,7 @@ final class LedgerDuties {
    * not in the artifact store, or when a training shard claims success before the job's final round
    * is recorded.
    */
-  JobLeader.Report vet(JobEntry e, JobLeader.Report r) {
+  Report vet(JobEntry e, Report r) {
     if (r.phase() != JobLifecycle.Phase.SUCCEEDED) {
       return r;
     }
@@ -136,7 +136,7 @@ final class LedgerDuties {
    * else by the leader alone, crediting nothing. A closed attempt changes nothing (a replay or a
    * resend).
    */
-  void close(JobEntry e, ShardRecord s, JobLeader.Report r, long now, long epoch) {
+  void close(JobEntry e, ShardRecord s, Report r, long now, long epoch) {
     if (s.attempt() < 1 || s.node().isEmpty() || s.placedAtMs() <= 0) {
       return; // never placed
     }
@@ -365,7 +365,16 @@ final class LedgerDuties {
     return s.length() > 300 ? s.substring(0, 300) + "..." : s;
   }
 
-  static List<PlacementDecision> none() {
-    return new ArrayList<>();
+  /** A placement or preemption of the shard, for the pass's scheduling entry. */
+  static PlacementDecision decision(JobEntry e, ShardRecord s, String action) {
+    return PlacementDecision.newBuilder()
+        .setJobId(e.job.id())
+        .setShard(s.index())
+        .setAttempt(s.attempt())
+        .setNode(s.node())
+        .setChargedNation(e.job.nation())
+        .setGpus(e.job.spec().resources().gpus())
+        .setAction(action)
+        .build();
   }
 }

@@ -66,11 +66,11 @@ public final class LocalLeader implements LeaderLink.Local {
 
   @Override
   public CompletableFuture<List<Boolean>> report(NodeKey node, List<ShardReport> reports) {
-    List<JobLeader.Report> out = new ArrayList<>(reports.size());
+    List<Report> out = new ArrayList<>(reports.size());
     for (ShardReport r : reports) {
       ShardDispatcher.validate(r);
       out.add(
-          new JobLeader.Report(
+          new Report(
               r.getJobId(),
               r.getShard(),
               r.getAttempt(),
