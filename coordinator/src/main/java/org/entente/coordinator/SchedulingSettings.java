@@ -9,7 +9,8 @@ import org.entente.coordinator.scheduler.Quota;
  * How the leader schedules: quotas per nation (Kueue-style; nations without one get their
  * contributed capacity as nominal, unlimited borrowing and lending), the fair-share half-life, the
  * pass interval, requeue backoff, how long a node may be gone before its shards are requeued, and
- * the default maximum runtime. Immutable.
+ * the default maximum runtime, and how long a finished job stays in {@code /jobs} (it leaves only
+ * once its receipts are in a cosigned checkpoint as well). Immutable.
  */
 public record SchedulingSettings(
     Map<String, Quota> quotas,
@@ -19,9 +20,13 @@ public record SchedulingSettings(
     Duration backoffCap,
     Duration lostNodeGrace,
     Duration placedTimeout,
-    Duration defaultMaxRuntime) {
+    Duration defaultMaxRuntime,
+    Duration jobRetention) {
 
   public SchedulingSettings {
+    if (jobRetention == null || jobRetention.isNegative()) {
+      throw new IllegalArgumentException("scheduling.jobRetention must not be negative");
+    }
     quotas = new TreeMap<>(quotas);
     for (var d :
         Map.of(
@@ -51,6 +56,7 @@ public record SchedulingSettings(
         Duration.ofMinutes(5),
         Duration.ofSeconds(15),
         Duration.ofSeconds(60),
+        Duration.ofHours(24),
         Duration.ofHours(24));
   }
 
@@ -63,7 +69,8 @@ public record SchedulingSettings(
         backoffCap,
         lostNodeGrace,
         placedTimeout,
-        defaultMaxRuntime);
+        defaultMaxRuntime,
+        jobRetention);
   }
 
   public SchedulingSettings withTimings(
@@ -76,6 +83,21 @@ public record SchedulingSettings(
         backoffCap.compareTo(backoff) < 0 ? backoff : backoffCap,
         lostGrace,
         placed,
-        defaultMaxRuntime);
+        defaultMaxRuntime,
+        jobRetention);
+  }
+
+  /** These settings with finished jobs kept {@code retention} (zero: until cosigned only). */
+  public SchedulingSettings withJobRetention(Duration retention) {
+    return new SchedulingSettings(
+        quotas,
+        halfLife,
+        passInterval,
+        backoffBase,
+        backoffCap,
+        lostNodeGrace,
+        placedTimeout,
+        defaultMaxRuntime,
+        retention);
   }
 }

@@ -30,16 +30,19 @@ final class JobFederation {
   private final CoordinatorFixture f;
   private final String chroot;
   private final Map<String, Coordinator> replicas = new ConcurrentHashMap<>();
+  private final UnaryOperator<CoordinatorSettings> customize;
 
-  private JobFederation(CoordinatorFixture f, String chroot) {
+  private JobFederation(
+      CoordinatorFixture f, String chroot, UnaryOperator<CoordinatorSettings> customize) {
     this.f = f;
     this.chroot = chroot;
+    this.customize = customize;
   }
 
   static JobFederation start(
       CoordinatorFixture f, String prefix, UnaryOperator<CoordinatorSettings> customize)
       throws Exception {
-    JobFederation fed = new JobFederation(f, f.newChroot(prefix));
+    JobFederation fed = new JobFederation(f, f.newChroot(prefix), customize);
     for (String n : NATIONS) {
       fed.replicas.put(n, f.startReplica(n, fed.chroot, customize));
     }
@@ -141,6 +144,18 @@ final class JobFederation {
   void stop(Coordinator c) {
     replicas.values().remove(c);
     f.stop(c);
+  }
+
+  /**
+   * Starts {@code nation}'s replica again (after {@link #stop}), with the federation's settings.
+   */
+  Coordinator restart(String nation) throws Exception {
+    if (replicas.containsKey(nation)) {
+      throw new IllegalStateException(nation + "'s replica is running");
+    }
+    Coordinator c = f.startReplica(nation, chroot, customize);
+    replicas.put(nation, c);
+    return c;
   }
 
   /** Waits until a replica other than {@code old} leads, and returns it. */

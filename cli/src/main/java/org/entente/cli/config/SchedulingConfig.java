@@ -10,8 +10,8 @@ import org.entente.coordinator.scheduler.Quota;
 import org.entente.coordinator.scheduler.ResourceVector;
 
 /**
- * {@code scheduling:} block of {@code coordinator.yaml}: quotas per nation, fair-share half-life
- * and the leader's timings. Every field is optional. Immutable.
+ * {@code scheduling:} block of {@code coordinator.yaml}: quotas per nation, fair-share half-life,
+ * the leader's timings and how long finished jobs stay listed. Every field is optional. Immutable.
  */
 public record SchedulingConfig(
     @JsonProperty("halfLife") Duration halfLife,
@@ -21,6 +21,7 @@ public record SchedulingConfig(
     @JsonProperty("lostNodeGrace") Duration lostNodeGrace,
     @JsonProperty("placedTimeout") Duration placedTimeout,
     @JsonProperty("defaultMaxRuntime") Duration defaultMaxRuntime,
+    @JsonProperty("jobRetention") Duration jobRetention,
     @JsonProperty("quotas") Map<String, QuotaConfig> quotas) {
 
   /** One nation's quota; limits left out are unlimited. */
@@ -80,7 +81,8 @@ public record SchedulingConfig(
         or(backoffCap, d.backoffCap()),
         or(lostNodeGrace, d.lostNodeGrace()),
         or(placedTimeout, d.placedTimeout()),
-        or(defaultMaxRuntime, d.defaultMaxRuntime()));
+        or(defaultMaxRuntime, d.defaultMaxRuntime()),
+        or(jobRetention, d.jobRetention()));
   }
 
   private static <T> T or(T v, T fallback) {

@@ -143,7 +143,9 @@ public final class JobApiService extends JobServiceGrpc.JobServiceImplBase {
                           new NotFoundException(
                               "no job "
                                   + req.getJobId().replaceAll("[^\\x20-\\x7e]", "?")
-                                  + "; `entente jobs` lists them"));
+                                  + "; `entente jobs` lists them (a finished job leaves after"
+                                  + " scheduling.jobRetention, once its receipts are cosigned;"
+                                  + " `entente ledger audit` still counts it)"));
           return JobProtos.status(j.record(), j.shards());
         });
   }

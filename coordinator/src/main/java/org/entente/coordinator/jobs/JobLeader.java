@@ -67,6 +67,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private static final long PERSIST_MS = 5_000;
   private static final long RECOVERY_EVERY_MS = 500;
   private static final long CHECKPOINT_EVERY_MS = 1_000;
+  private static final long PRUNE_EVERY_MS = 1_000;
 
   /** A submission accepted by some replica, already validated. */
   public record Submission(JobSpec spec, String nation, String submittedBy, String requestId) {}
@@ -114,6 +115,8 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private long sequence;
   private long lastReasonFlush;
   private long lastPersist;
+  private long lastPrune;
+  private JobPruner pruner;
 
   public JobLeader(
       CuratorFramework zk,
@@ -267,6 +270,8 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       sequence = 0;
       lastReasonFlush = 0;
       lastPersist = now;
+      lastPrune = now;
+      pruner = new JobPruner(zk, trust, metrics);
       fence = f;
       synchronized (this) {
         if (ticker == null) {
@@ -346,6 +351,10 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
         recover(batch, f, now);
       }
       schedule(batch, f, now);
+      if (now - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = now;
+        pruner.step(batch, table, ledger, now, f.epoch(), retention());
+      }
       table.writeFresh(batch);
       persistFairShare(batch, now);
       ledger.commit(batch, f.epoch(), now);
@@ -574,6 +583,13 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
 
   // ---------------------------------------------------------------------------------------------
   // Recovery and scheduling
+
+  private org.entente.coordinator.ledger.Retention.Periods retention() {
+    // A receipt may trail its job's end by as long as a node may be away and still come back.
+    long grace = Math.max(settings.lostNodeGrace().toMillis(), settings.placedTimeout().toMillis());
+    return new org.entente.coordinator.ledger.Retention.Periods(
+        settings.jobRetention().toMillis(), grace);
+  }
 
   private JobLifecycle.Backoff backoff() {
     return new JobLifecycle.Backoff(

@@ -58,6 +58,22 @@ final class JobStore {
         .forPath(ZkPaths.job(job.id()), Json.write(job));
   }
 
+  /** Operations deleting a job and its shards, each at the version the caller holds. */
+  List<CuratorOp> delete(JobEntry e) throws Exception {
+    String id = e.job.id();
+    List<CuratorOp> ops = new ArrayList<>(e.shards.length + 2);
+    for (int i = 0; i < e.shards.length; i++) {
+      ops.add(
+          zk.transactionOp()
+              .delete()
+              .withVersion(e.shardVersions[i])
+              .forPath(ZkPaths.shard(id, i)));
+    }
+    ops.add(zk.transactionOp().delete().forPath(ZkPaths.shards(id)));
+    ops.add(zk.transactionOp().delete().withVersion(e.jobVersion).forPath(ZkPaths.job(id)));
+    return ops;
+  }
+
   CuratorOp updateShard(String jobId, ShardRecord s, int version) throws Exception {
     return zk.transactionOp()
         .setData()

@@ -72,6 +72,26 @@ final class JobTable {
     return byRequest.get(requestKey(nation, requestId));
   }
 
+  /** Jobs that have ended and are written (candidates for retention), in no set order. */
+  List<JobEntry> finished() {
+    List<JobEntry> out = new ArrayList<>();
+    for (JobEntry e : jobs.values()) {
+      if (!e.unwritten && e.job.state().terminal()) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /** Deletes a finished job: memory at once, its znodes with the pass. */
+  void prune(WriteBatch batch, JobEntry e) throws Exception {
+    List<CuratorOp> ops = store.delete(e);
+    jobs.remove(e.job.id());
+    active.remove(e.job.id());
+    byRequest.remove(requestKey(e.job.nation(), e.job.requestId()));
+    batch.add(ops, ops.size() * 64, null);
+  }
+
   /** Adds a job accepted in this pass; it is written by {@link #writeFresh}. */
   void addFresh(JobEntry entry, Runnable written) {
     entry.unwritten = true;

@@ -82,6 +82,10 @@ final class LedgerDuties {
     writer = null;
   }
 
+  String logId() {
+    return logId;
+  }
+
   LedgerBook book() {
     return writer.book();
   }

@@ -33,6 +33,7 @@ public final class LedgerBook {
   private final Set<ByteString> certificates = new HashSet<>();
   private final Map<ByteString, byte[]> certificateDer = new HashMap<>();
   private final Map<String, List<Observation>> byJob = new HashMap<>();
+  private final Map<String, Long> lastEntryByJob = new HashMap<>();
   private final List<Observation> unsealed = new ArrayList<>();
   private final List<byte[]> unwritten = new ArrayList<>();
   private final Accounts accounts = new Accounts();
@@ -101,6 +102,17 @@ public final class LedgerBook {
   /** The closed attempts of a job, in log order. */
   public List<Observation> receiptsOf(String jobId) {
     return List.copyOf(byJob.getOrDefault(jobId, List.of()));
+  }
+
+  /** The index of the last entry naming the job (receipt or provenance), or -1. */
+  public long lastEntryOf(String jobId) {
+    return lastEntryByJob.getOrDefault(jobId, -1L);
+  }
+
+  /** Drops what the book holds per job for a job pruned from {@code /jobs}. */
+  public void forgetJob(String jobId) {
+    byJob.remove(jobId);
+    lastEntryByJob.remove(jobId);
   }
 
   /** Whether entries wait for a seal. */
@@ -212,6 +224,7 @@ public final class LedgerBook {
         Observation o = r.getObserved();
         closed.add(o.getReceiptId());
         byJob.computeIfAbsent(o.getJobId(), k -> new ArrayList<>()).add(o);
+        lastEntryByJob.put(o.getJobId(), tree.size() - 1);
         if (!r.getAgentBody().isEmpty()) {
           try {
             sequences.add(
@@ -230,6 +243,7 @@ public final class LedgerBook {
         unsealed.clear();
         sealedUpTo = tree.size();
       }
+      case PROVENANCE -> lastEntryByJob.put(e.getProvenance().getJobId(), tree.size() - 1);
       default -> {}
     }
   }

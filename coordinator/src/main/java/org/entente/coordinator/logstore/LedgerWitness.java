@@ -437,12 +437,22 @@ public final class LedgerWitness implements java.io.Closeable {
     }
     long currentSize = 0;
     if (current.length > 0) {
-      currentSize =
-          CheckpointBody.parseFrom(CosignedCheckpoint.parseFrom(current).getCheckpoint().getBody())
-              .getTreeSize();
+      CosignedCheckpoint published = parseOrNull(current);
+      CheckpointCheck.Result now =
+          published == null ? null : CheckpointCheck.check(published, bundle, logId);
+      if (now != null && now.counts()) {
+        currentSize = now.body().getTreeSize();
+      } else {
+        // Not written by a witness: one that does not count must not hold back one that does.
+        alarm(
+            "forged-cosigned",
+            "the published cosigned checkpoint does not count ("
+                + (now == null ? "it does not decode" : now.problems())
+                + "); replacing it");
+      }
     }
     int have =
-        currentSize == r.body().getTreeSize()
+        currentSize > 0 && currentSize == r.body().getTreeSize()
             ? CosignedCheckpoint.parseFrom(current).getCosignaturesCount()
             : 0;
     if (r.body().getTreeSize() > currentSize
@@ -454,6 +464,14 @@ public final class LedgerWitness implements java.io.Closeable {
       } catch (KeeperException.BadVersionException raced) {
         // another witness published meanwhile
       }
+    }
+  }
+
+  private static CosignedCheckpoint parseOrNull(byte[] data) {
+    try {
+      return CosignedCheckpoint.parseFrom(data);
+    } catch (InvalidProtocolBufferException e) {
+      return null;
     }
   }
 

@@ -90,6 +90,12 @@ public final class CoordinatorMetrics implements Closeable {
           .help("Calls refused by authorization")
           .labelNames("action")
           .register(registry);
+  public final Counter jobsPruned =
+      Counter.builder()
+          .name("entente_jobs_pruned_total")
+          .help("Finished jobs this replica deleted from /jobs as leader (retention)")
+          .register(registry);
+
   public final Counter jobsSubmitted =
       Counter.builder()
           .name("entente_jobs_submitted_total")
