@@ -47,7 +47,18 @@ final class AuditLog {
       }
       ReceiptCheck.Signed checked =
           new ReceiptCheck.Signed(
-              s, UsageReceipt.parseFrom(s.getBody()), cert, a.facts().node(), null);
+              s,
+              UsageReceipt.parseFrom(s.getBody()),
+              cert,
+              a.facts().node(),
+              null,
+              // the nonce point the leader derives as it verifies (not timed here)
+              Signatures.verifyRecovering(
+                      cert.getPublicKey(),
+                      Signatures.RECEIPT,
+                      s.getBody().toByteArray(),
+                      s.getSignature().toByteArray())
+                  .nonce());
       ReceiptAppends.close(book, a, checked, now, epoch);
       if ((i + 1) % sealEvery == 0 || i + 1 == attempts.size()) {
         seal(book, leader, epoch, now);

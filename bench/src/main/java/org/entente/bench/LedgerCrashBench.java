@@ -45,7 +45,7 @@ import org.entente.security.Signatures;
  * once, no problem, and the same root.
  *
  * <p>{@code java -cp bench/target/entente-bench.jar:... org.entente.bench.LedgerCrashBench
- * [--receipts 100000] [--seed 7]}
+ * [--receipts 100000] [--seed 7] [--max-life-ms 1500]}
  */
 public final class LedgerCrashBench {
   private static final int BATCH = 200;
@@ -60,6 +60,9 @@ public final class LedgerCrashBench {
     }
     int target = Args.integer(args, "--receipts", 100_000);
     long seed = Args.integer(args, "--seed", 7);
+    // How long a leader may append before it is killed, at most: a new leader replays the whole
+    // log first, so on a long run a longer life keeps the run's length in reason.
+    int maxLifeMs = Args.integer(args, "--max-life-ms", 1_500);
     SplittableRandom random = new SplittableRandom(seed);
     Path dir = Files.createTempDirectory("ledger-crash");
     LocalPki pki = LocalPki.create(Clock.systemUTC(), "DE", "FR", "JP");
@@ -112,7 +115,7 @@ public final class LedgerCrashBench {
         while (!last && firstAck.getCount() > 0 && p.isAlive()) {
           firstAck.await(100, TimeUnit.MILLISECONDS);
         }
-        long life = random.nextInt(1_500);
+        long life = random.nextInt(maxLifeMs);
         if (!last && !p.waitFor(life, TimeUnit.MILLISECONDS)) {
           p.destroyForcibly(); // SIGKILL, mid-append or mid-commit
           kills++;

@@ -4,11 +4,10 @@ import com.google.protobuf.ByteString;
 import java.security.cert.CertificateEncodingException;
 import org.entente.coordinator.ledger.LedgerBook;
 import org.entente.coordinator.ledger.ReceiptCheck;
+import org.entente.coordinator.ledger.ReceiptEntries;
 import org.entente.coordinator.ledger.Refusal;
 import org.entente.proto.v1.CertificateEntry;
 import org.entente.proto.v1.LedgerEntry;
-import org.entente.proto.v1.Observation;
-import org.entente.proto.v1.ReceiptEntry;
 import org.entente.security.Sha256;
 
 /**
@@ -42,33 +41,7 @@ final class ReceiptAppends {
     } catch (CertificateEncodingException e) {
       throw new IllegalStateException(e);
     }
-    Observation o =
-        Observation.newBuilder()
-            .setReceiptId(f.receiptId())
-            .setJobId(f.jobId())
-            .setShard(f.shard())
-            .setAttempt(f.attempt())
-            .setNode(f.node())
-            .setNodeNation(f.nodeNation())
-            .setChargedNation(f.chargedNation())
-            .setGpus(f.gpus())
-            .setCpus(f.cpus())
-            .setPlacedUnixMs(f.placedAtMs())
-            .setObservedEndUnixMs(Math.max(now, f.placedAtMs()))
-            .setEpoch(epoch)
-            .setCreditedGpuMs(signed.receipt().getGpuMs())
-            .setCreditedCpuMs(signed.receipt().getCpuMs())
-            .setNote(signed.receipt().getPhase())
-            .build();
-    return book.append(
-        LedgerEntry.newBuilder()
-            .setReceipt(
-                ReceiptEntry.newBuilder()
-                    .setAgentBody(signed.signed().getBody())
-                    .setAgentSignature(signed.signed().getSignature())
-                    .setAgentCertificateSha256(certSha)
-                    .setObserved(o))
-            .build());
+    return book.append(ReceiptEntries.dualSigned(signed, certSha, f, now, epoch));
   }
 
   /** As {@code LedgerWriter.logCertificate}: logs a certificate unless logged; its SHA-256. */

@@ -110,6 +110,17 @@ class LedgerFlowTest {
       assertThat(closed.get(0).getObserved().getLeaderOnly()).isFalse();
       assertThat(closed.get(0).getObserved().getCreditedGpuMs()).isEqualTo(r.getGpuMs());
       assertThat(closed.get(0).getAgentBody()).isEqualTo(r.toByteString());
+      // The leader logs the signature's nonce point, so audits verify receipts in batches.
+      KeyMaterial signer = sent.getKey() == onDe ? deKeys : jpKeys;
+      assertThat(closed.get(0).getAgentSignatureNonce().toByteArray())
+          .hasSize(65)
+          .isEqualTo(
+              Signatures.verifyRecovering(
+                      signer.certificate().getPublicKey(),
+                      Signatures.RECEIPT,
+                      r.toByteArray(),
+                      closed.get(0).getAgentSignature().toByteArray())
+                  .nonce());
       long at = v.receiptIndex(rid);
       assertThat(v.sealOf(at)).isNotNull().isGreaterThan(at);
       assertThat(LedgerEntry.parseFrom(entries.get(v.sealOf(at).intValue())).hasSeal()).isTrue();

@@ -11,6 +11,7 @@ import org.entente.coordinator.SchedulingSettings;
 import org.entente.coordinator.ledger.AttemptFacts;
 import org.entente.coordinator.ledger.LedgerBook;
 import org.entente.coordinator.ledger.ReceiptCheck;
+import org.entente.coordinator.ledger.ReceiptEntries;
 import org.entente.coordinator.ledger.Refusal;
 import org.entente.coordinator.logstore.LedgerStore;
 import org.entente.coordinator.logstore.LedgerWriter;
@@ -31,7 +32,6 @@ import org.entente.proto.v1.Observation;
 import org.entente.proto.v1.PartitionDigest;
 import org.entente.proto.v1.PlacementDecision;
 import org.entente.proto.v1.ProvenanceEntry;
-import org.entente.proto.v1.ReceiptEntry;
 import org.entente.proto.v1.SchedulingEntry;
 import org.entente.proto.v1.SignedCheckpoint;
 import org.entente.security.KeyMaterial;
@@ -180,21 +180,7 @@ final class LedgerDuties {
       leaderOnly(f, now, epoch, "receipt refused: the certificate does not encode");
       return;
     }
-    Observation o =
-        observation(f, now, epoch)
-            .setCreditedGpuMs(signed.receipt().getGpuMs())
-            .setCreditedCpuMs(signed.receipt().getCpuMs())
-            .setNote(signed.receipt().getPhase())
-            .build();
-    writer.append(
-        LedgerEntry.newBuilder()
-            .setReceipt(
-                ReceiptEntry.newBuilder()
-                    .setAgentBody(signed.signed().getBody())
-                    .setAgentSignature(signed.signed().getSignature())
-                    .setAgentCertificateSha256(certSha)
-                    .setObserved(o))
-            .build());
+    writer.append(ReceiptEntries.dualSigned(signed, certSha, f, now, epoch));
     metrics.ledgerEntries.labelValues("receipt").inc();
   }
 
@@ -210,30 +196,8 @@ final class LedgerDuties {
   }
 
   private void leaderOnly(AttemptFacts f, long now, long epoch, String note) {
-    writer.append(
-        LedgerEntry.newBuilder()
-            .setReceipt(
-                ReceiptEntry.newBuilder()
-                    .setObserved(
-                        observation(f, now, epoch).setLeaderOnly(true).setNote(clip(note))))
-            .build());
+    writer.append(ReceiptEntries.leaderOnly(f, now, epoch, note));
     metrics.ledgerEntries.labelValues("leader-only").inc();
-  }
-
-  private static Observation.Builder observation(AttemptFacts f, long now, long epoch) {
-    return Observation.newBuilder()
-        .setReceiptId(f.receiptId())
-        .setJobId(f.jobId())
-        .setShard(f.shard())
-        .setAttempt(f.attempt())
-        .setNode(f.node())
-        .setNodeNation(f.nodeNation())
-        .setChargedNation(f.chargedNation())
-        .setGpus(f.gpus())
-        .setCpus(f.cpus())
-        .setPlacedUnixMs(f.placedAtMs())
-        .setObservedEndUnixMs(Math.max(now, f.placedAtMs()))
-        .setEpoch(epoch);
   }
 
   /** Logs where a succeeded training job's model came from and who paid for it. */
@@ -363,10 +327,6 @@ final class LedgerDuties {
       lastCheckpointSize = size;
       lastCheckpointAt = now;
     }
-  }
-
-  private static String clip(String s) {
-    return s.length() > 300 ? s.substring(0, 300) + "..." : s;
   }
 
   /** A placement or preemption of the shard, for the pass's scheduling entry. */

@@ -26,6 +26,7 @@ import org.entente.proto.v1.SchedulingEntry;
 import org.entente.proto.v1.SealBody;
 import org.entente.proto.v1.SealEntry;
 import org.entente.proto.v1.UsageReceipt;
+import org.entente.security.BatchVerifier;
 import org.entente.security.Identity;
 import org.entente.security.Role;
 import org.entente.security.Sha256;
@@ -47,14 +48,17 @@ import org.entente.security.transparency.Rfc6962;
  * verifies. A receipt counts only once a valid seal covers it, so only dual-signed receipts reach
  * the accounts.
  *
- * <p>Signatures are checked in a batch by {@link #finish}, in parallel, since they are nearly all
- * of the cost. Not thread-safe.
+ * <p>Signatures are checked by {@link #finish}, in batches ({@link BatchVerifier}: receipts whose
+ * nonce point the leader logged cost about half a verification each) and in parallel, since they
+ * are nearly all of the cost. Not thread-safe.
  */
 public final class LogVerifier {
   private record Known(X509Certificate certificate, Identity identity, PublicKey key) {}
 
-  private record SignatureCheck(
-      long index, String rule, PublicKey key, String domain, byte[] body, byte[] signature) {}
+  private record SignatureCheck(long index, String rule, BatchVerifier.Item item) {}
+
+  /** Signatures verified in one batch: large enough to share the work, small enough to split. */
+  private static final int BATCH = 256;
 
   /** A receipt waiting for its seal. */
   private record Unsealed(long index, Observation observed) {}
@@ -256,10 +260,12 @@ public final class LogVerifier {
         new SignatureCheck(
             index,
             "agent-signature",
-            signer.key(),
-            Signatures.RECEIPT,
-            r.getAgentBody().toByteArray(),
-            r.getAgentSignature().toByteArray()));
+            new BatchVerifier.Item(
+                signer.key(),
+                Signatures.RECEIPT,
+                r.getAgentBody().toByteArray(),
+                r.getAgentSignature().toByteArray(),
+                r.getAgentSignatureNonce().toByteArray())));
     unsealed.add(new Unsealed(index, o));
   }
 
@@ -303,10 +309,12 @@ public final class LogVerifier {
         new SignatureCheck(
             index,
             "seal-signature",
-            leader.key(),
-            Signatures.SEAL,
-            s.getBody().toByteArray(),
-            s.getSignature().toByteArray()));
+            new BatchVerifier.Item(
+                leader.key(),
+                Signatures.SEAL,
+                s.getBody().toByteArray(),
+                s.getSignature().toByteArray(),
+                new byte[0])));
     sealedAt.put(index, new ArrayList<>(unsealed));
     for (Unsealed u : unsealed) {
       sealOf.put(u.index(), index);
@@ -399,14 +407,21 @@ public final class LogVerifier {
     List<SignatureCheck> checks = List.copyOf(pendingSignatures);
     pendingSignatures.clear();
     boolean[] ok = new boolean[checks.size()];
-    IntStream range = IntStream.range(0, checks.size());
+    int batches = (checks.size() + BATCH - 1) / BATCH;
+    IntStream range = IntStream.range(0, batches);
     Runnable work =
         () ->
             (parallelism > 1 ? range.parallel() : range)
                 .forEach(
-                    i -> {
-                      SignatureCheck c = checks.get(i);
-                      ok[i] = Signatures.verify(c.key(), c.domain(), c.body(), c.signature());
+                    b -> {
+                      int from = b * BATCH;
+                      int to = Math.min(checks.size(), from + BATCH);
+                      List<BatchVerifier.Item> items = new ArrayList<>(to - from);
+                      for (int i = from; i < to; i++) {
+                        items.add(checks.get(i).item());
+                      }
+                      boolean[] verdicts = BatchVerifier.verify(items);
+                      System.arraycopy(verdicts, 0, ok, from, to - from);
                     });
     if (parallelism > 1) {
       java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(parallelism);

@@ -40,9 +40,10 @@ public final class ReceiptCheck {
       UsageReceipt receipt,
       X509Certificate certificate,
       String signerNode,
-      Refusal refused) {
+      Refusal refused,
+      byte[] nonce) {
     static Signed refuse(SignedReceipt s, String rule, String detail) {
-      return new Signed(s, null, null, null, new Refusal(rule, detail));
+      return new Signed(s, null, null, null, new Refusal(rule, detail), new byte[0]);
     }
   }
 
@@ -76,14 +77,16 @@ public final class ReceiptCheck {
     if (signer.role() != Role.NODE) {
       return Signed.refuse(signed, "signer", "the receipt is signed by " + signer + ", not a node");
     }
-    if (!Signatures.verify(
-        cert.getPublicKey(),
-        Signatures.RECEIPT,
-        signed.getBody().toByteArray(),
-        signed.getSignature().toByteArray())) {
+    Signatures.Verdict v =
+        Signatures.verifyRecovering(
+            cert.getPublicKey(),
+            Signatures.RECEIPT,
+            signed.getBody().toByteArray(),
+            signed.getSignature().toByteArray());
+    if (!v.valid()) {
       return Signed.refuse(signed, "agent-signature", "the node's signature does not verify");
     }
-    return new Signed(signed, r, cert, signer.nation() + "/" + signer.name(), null);
+    return new Signed(signed, r, cert, signer.nation() + "/" + signer.name(), null, v.nonce());
   }
 
   /**

@@ -233,9 +233,24 @@ final class LedgerFixture {
       return receipt(s, observation(r).setCreditedGpuMs(r.gpuMs()).setNote("SUCCEEDED").build());
     }
 
-    /** Logs the receipt's certificate, then the receipt entry with {@code observed}. */
+    /**
+     * Logs the receipt's certificate, then the receipt entry with {@code observed} and the
+     * signature's nonce point as the leader derives it (empty when the signature does not hold).
+     */
     long receipt(SignedReceipt s, Observation observed) {
       ByteString cert = certificate(s.getCertificate().toByteArray());
+      byte[] nonce;
+      try {
+        nonce =
+            Signatures.verifyRecovering(
+                    Signatures.certificate(s.getCertificate().toByteArray()).getPublicKey(),
+                    Signatures.RECEIPT,
+                    s.getBody().toByteArray(),
+                    s.getSignature().toByteArray())
+                .nonce();
+      } catch (java.security.cert.CertificateException e) {
+        nonce = new byte[0];
+      }
       return append(
           LedgerEntry.newBuilder()
               .setReceipt(
@@ -243,6 +258,7 @@ final class LedgerFixture {
                       .setAgentBody(s.getBody())
                       .setAgentSignature(s.getSignature())
                       .setAgentCertificateSha256(cert)
+                      .setAgentSignatureNonce(ByteString.copyFrom(nonce))
                       .setObserved(observed))
               .build());
     }

@@ -16,6 +16,7 @@ import org.entente.coordinator.ledger.LedgerFixture.Run;
 import org.entente.proto.v1.LedgerEntry;
 import org.entente.proto.v1.ReceiptEntry;
 import org.entente.proto.v1.SealEntry;
+import org.entente.proto.v1.SignedReceipt;
 import org.entente.security.KeyMaterial;
 import org.entente.security.KeyPairs;
 import org.entente.security.NationCa;
@@ -633,6 +634,77 @@ class LogVerifierTest {
     }
     assertThat(F.verify(log, 1).problems()).isNotEmpty();
     assertThat(F.verify(all, 4).receiptsCounted()).isEqualTo(35);
+  }
+
+  /** A receipt entry as the leader logs one, but with {@code nonce} as its signature's point. */
+  private static long receiptWithNonce(Log log, Run r, SignedReceipt s, byte[] nonce) {
+    ByteString cert = log.certificate(s.getCertificate().toByteArray());
+    return log.append(
+        LedgerEntry.newBuilder()
+            .setReceipt(
+                ReceiptEntry.newBuilder()
+                    .setAgentBody(s.getBody())
+                    .setAgentSignature(s.getSignature())
+                    .setAgentCertificateSha256(cert)
+                    .setAgentSignatureNonce(ByteString.copyFrom(nonce))
+                    .setObserved(
+                        LedgerFixture.observation(r)
+                            .setCreditedGpuMs(r.gpuMs())
+                            .setNote("SUCCEEDED")))
+            .build());
+  }
+
+  private static byte[] nonceOf(SignedReceipt s) throws Exception {
+    return Signatures.verifyRecovering(
+            Signatures.certificate(s.getCertificate().toByteArray()).getPublicKey(),
+            Signatures.RECEIPT,
+            s.getBody().toByteArray(),
+            s.getSignature().toByteArray())
+        .nonce();
+  }
+
+  @Test
+  void finish_batchedReceipts_wrongNoncePointsStillCount_andAForgedSignatureAmongThemIsNamed()
+      throws Exception {
+    Log log = F.log();
+    String[] nodes = {"DE/gpu-1", "FR/gpu-1", "JP/gpu-2"};
+    long forgedAt = -1;
+    byte[] previousNonce = null;
+    for (int i = 0; i < 300; i++) {
+      Run r = F.run("j12-" + (i % 5), i, nodes[i % 3], "FR", 1, 1_000 + i);
+      SignedReceipt s = F.signed(r);
+      byte[] nonce = nonceOf(s);
+      assertThat(nonce).hasSize(65);
+      if (i == 17 || i == 18) {
+        // The leader logged the wrong point (another receipt's, or one off the curve): a hint.
+        byte[] wrong = i == 17 ? previousNonce : nonce.clone();
+        if (i == 18) {
+          wrong[64] ^= 1;
+        }
+        receiptWithNonce(log, r, s, wrong);
+      } else if (i == 211) {
+        // A signature that does not hold, logged with the point of the genuine one, so that it
+        // sits in a batch of good ones.
+        byte[] sig = s.getSignature().toByteArray();
+        sig[sig.length - 1] ^= 1;
+        SignedReceipt forged = s.toBuilder().setSignature(ByteString.copyFrom(sig)).build();
+        forgedAt = receiptWithNonce(log, r, forged, nonce);
+      } else {
+        receiptWithNonce(log, r, s, nonce);
+      }
+      previousNonce = nonce;
+      if (i % 50 == 49) {
+        log.seal();
+      }
+    }
+
+    for (int threads : new int[] {1, 2}) {
+      LogVerifier v = F.verify(log.entries(), threads);
+      assertThat(v.problems())
+          .extracting(Problem::index, Problem::rule)
+          .containsExactly(tuple(forgedAt, "agent-signature"));
+      assertThat(v.receiptsCounted()).isEqualTo(299);
+    }
   }
 
   @Test
