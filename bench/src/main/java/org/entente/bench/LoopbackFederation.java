@@ -125,6 +125,19 @@ final class LoopbackFederation implements AutoCloseable {
 
   /** Like {@link #connectAgents(int, NodeResources)}, naming nodes {@code prefix-NNN}. */
   void connectAgents(int perNation, NodeResources resources, String prefix) throws Exception {
+    connectAgents(perNation, resources, prefix, null);
+  }
+
+  /**
+   * Like {@link #connectAgents(int, NodeResources, String)}; with {@code finishers} (one per node
+   * identity), the agents report every assignment done at once.
+   */
+  void connectAgents(
+      int perNation,
+      NodeResources resources,
+      String prefix,
+      java.util.function.Function<KeyMaterial, SilentAgent.Finisher> finishers)
+      throws Exception {
     FederationTrust trust = new FederationTrust(pki.bundle());
     List<String> entries = entries();
     for (String n : NATIONS) {
@@ -134,15 +147,22 @@ final class LoopbackFederation implements AutoCloseable {
       int colon = address.lastIndexOf(':');
       for (int i = 1; i <= perNation; i++) {
         Identity id = new Identity(n, Role.NODE, String.format("%s-%03d", prefix, i));
+        KeyMaterial keys = pki.issue(id);
         ManagedChannel ch =
             NettyChannelBuilder.forAddress(
                     address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
-                .sslContext(
-                    TlsContexts.client(pki.issue(id), trust, CLOCK, Set.of(Role.COORDINATOR)))
+                .sslContext(TlsContexts.client(keys, trust, CLOCK, Set.of(Role.COORDINATOR)))
                 .build();
         channels.add(ch);
         agents.add(
-            SilentAgent.connect(ch, id, resources, heartbeats, HEARTBEAT, assignedAt::putIfAbsent));
+            SilentAgent.connectFinishing(
+                ch,
+                id,
+                resources,
+                heartbeats,
+                HEARTBEAT,
+                assignedAt::putIfAbsent,
+                finishers == null ? null : finishers.apply(keys)));
       }
     }
   }
@@ -185,6 +205,13 @@ final class LoopbackFederation implements AutoCloseable {
   /** {@code entente_shards_placed_total} summed over the replicas (only a leader counts). */
   double shardsPlaced() {
     return replicas.values().stream().mapToDouble(c -> c.metrics().shardsPlaced.get()).sum();
+  }
+
+  /** {@code entente_ledger_entries_total{kind}} summed over the replicas (only a leader counts). */
+  double ledgerEntries(String kind) {
+    return replicas.values().stream()
+        .mapToDouble(c -> c.metrics().ledgerEntries.labelValues(kind).get())
+        .sum();
   }
 
   double shardsRequeued() {

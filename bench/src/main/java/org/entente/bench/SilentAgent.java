@@ -16,12 +16,17 @@ import org.entente.proto.v1.CoordinatorMessage;
 import org.entente.proto.v1.Heartbeat;
 import org.entente.proto.v1.NodeResources;
 import org.entente.proto.v1.Register;
+import org.entente.proto.v1.ShardAssignment;
+import org.entente.proto.v1.ShardPhase;
+import org.entente.proto.v1.ShardReport;
 import org.entente.security.Identity;
 
 /**
  * An agent stream that registers, heartbeats on a shared timer and never runs anything: each
- * assignment it receives is only passed to {@code onAssign} with its arrival time ({@link
- * System#nanoTime}). It never reports, so its shards stay PLACED. Thread-safe.
+ * assignment it receives is passed to {@code onAssign} with its arrival time ({@link
+ * System#nanoTime}). A silent one never reports, so its shards stay PLACED; a finishing one ({@link
+ * #connectFinishing}) reports each assignment RUNNING and then SUCCEEDED at once, with the report a
+ * {@link Finisher} makes (a signed receipt, or none). Thread-safe.
  */
 final class SilentAgent implements AutoCloseable {
   private final StreamObserver<AgentMessage> up;
@@ -30,7 +35,12 @@ final class SilentAgent implements AutoCloseable {
   private volatile boolean ended;
   private ScheduledFuture<?> heartbeats;
 
-  private SilentAgent(ManagedChannel channel, ObjLongConsumer<String> onAssign) {
+  /** The SUCCEEDED report an agent sends for an assignment. */
+  interface Finisher {
+    ShardReport succeeded(ShardAssignment a);
+  }
+
+  private SilentAgent(ManagedChannel channel, ObjLongConsumer<String> onAssign, Finisher finisher) {
     this.up =
         AgentGatewayGrpc.newStub(channel)
             .connect(
@@ -39,6 +49,9 @@ final class SilentAgent implements AutoCloseable {
                   public void onNext(CoordinatorMessage m) {
                     if (m.hasAssign()) {
                       onAssign.accept(m.getAssign().getJobId(), System.nanoTime());
+                      if (finisher != null) {
+                        finish(m.getAssign(), finisher);
+                      }
                     } else if (m.hasRegistered()) {
                       registered.complete(null);
                     }
@@ -70,7 +83,20 @@ final class SilentAgent implements AutoCloseable {
       Duration heartbeat,
       ObjLongConsumer<String> onAssign)
       throws Exception {
-    SilentAgent a = new SilentAgent(channel, onAssign);
+    return connectFinishing(channel, id, resources, timer, heartbeat, onAssign, null);
+  }
+
+  /** As {@link #connect}; with a {@code finisher}, every assignment is reported done at once. */
+  static SilentAgent connectFinishing(
+      ManagedChannel channel,
+      Identity id,
+      NodeResources resources,
+      ScheduledExecutorService timer,
+      Duration heartbeat,
+      ObjLongConsumer<String> onAssign,
+      Finisher finisher)
+      throws Exception {
+    SilentAgent a = new SilentAgent(channel, onAssign, finisher);
     a.send(
         AgentMessage.newBuilder()
             .setRegister(
@@ -98,6 +124,20 @@ final class SilentAgent implements AutoCloseable {
                     .setSequence(sequence.incrementAndGet())
                     .setSentAtUnixMs(System.currentTimeMillis()))
             .build());
+  }
+
+  private void finish(ShardAssignment a, Finisher finisher) {
+    send(
+        AgentMessage.newBuilder()
+            .setShardReport(
+                ShardReport.newBuilder()
+                    .setJobId(a.getJobId())
+                    .setShard(a.getShard())
+                    .setAttempt(a.getAttempt())
+                    .setPhase(ShardPhase.SHARD_PHASE_RUNNING)
+                    .setAtUnixMs(System.currentTimeMillis()))
+            .build());
+    send(AgentMessage.newBuilder().setShardReport(finisher.succeeded(a)).build());
   }
 
   private void send(AgentMessage m) {
