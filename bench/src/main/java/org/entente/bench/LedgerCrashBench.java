@@ -71,10 +71,14 @@ public final class LedgerCrashBench {
       write(dir.resolve("node-" + n), pki.issue(new Identity(n, Role.NODE, "gpu-01")));
     }
     BitSet acked = new BitSet(target);
+    java.util.concurrent.atomic.AtomicBoolean complete =
+        new java.util.concurrent.atomic.AtomicBoolean();
     int kills = 0;
     long started = System.nanoTime();
     try (TestingServer zk = new TestingServer(true)) {
-      while (acked.cardinality() < target) {
+      // Until every receipt is acknowledged, or a leader finds all of them stored: receipts whose
+      // commit landed but whose acknowledgement a kill cut off are in the log, never acknowledged.
+      while (acked.cardinality() < target && !complete.get()) {
         Process p =
             new ProcessBuilder(
                     "java",
@@ -97,6 +101,10 @@ public final class LedgerCrashBench {
                           new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = r.readLine()) != null; ) {
                       String[] f = line.split(" ");
+                      if (f[0].equals("DONE")) {
+                        complete.set(true);
+                        firstAck.countDown();
+                      }
                       if (f[0].equals("ACK")) {
                         synchronized (acked) {
                           acked.set(Integer.parseInt(f[1]), Integer.parseInt(f[2]));
@@ -255,6 +263,8 @@ public final class LedgerCrashBench {
         System.out.println("ACK " + from + " " + next); // only after the commit returned
         System.out.flush();
       }
+      System.out.println("DONE " + next);
+      System.out.flush();
     }
   }
 
