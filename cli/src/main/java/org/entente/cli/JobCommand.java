@@ -103,6 +103,16 @@ public final class JobCommand implements Callable<Integer> {
       w.println();
       Output.table(w, List.of("SHARD", "ROWS", "SIZE", "OUTPUT SHA-256"), outputs);
     }
+    List<List<String>> runs = new ArrayList<>();
+    for (ShardStatus s : j.getShardsList()) {
+      if (s.getRunsCount() > 0) {
+        runs.add(List.of(Integer.toString(s.getIndex()), JobText.runs(s)));
+      }
+    }
+    if (!runs.isEmpty()) {
+      w.println();
+      Output.table(w, List.of("SHARD", "VERIFIED RUNS (NODE=OUTPUT)"), runs);
+    }
     w.flush();
     return ExitCodes.OK;
   }

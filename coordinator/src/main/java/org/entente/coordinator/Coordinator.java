@@ -187,7 +187,9 @@ public final class Coordinator implements Closeable {
               } catch (java.io.IOException e) {
                 return false;
               }
-            });
+            },
+            // Which trusted nodes' shards are checked must be unpredictable to the nodes.
+            new java.security.SecureRandom());
     witness =
         new LedgerWitness(
             zk,

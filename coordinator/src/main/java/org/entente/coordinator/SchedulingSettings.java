@@ -21,9 +21,32 @@ public record SchedulingSettings(
     Duration lostNodeGrace,
     Duration placedTimeout,
     Duration defaultMaxRuntime,
-    Duration jobRetention) {
+    Duration jobRetention,
+    SchedulingSettings.Verification verification) {
+
+  /**
+   * Replication of inference shards: a node is trusted after {@code trustAfter} agreeing verified
+   * results in a row, and a trusted node's shards are still checked at random with probability
+   * {@code checkFraction} (never zero).
+   */
+  public record Verification(int trustAfter, double checkFraction) {
+    public Verification {
+      if (trustAfter < 1) {
+        throw new IllegalArgumentException("scheduling.verification.trustAfter must be at least 1");
+      }
+      if (!(checkFraction > 0 && checkFraction <= 1)) {
+        throw new IllegalArgumentException(
+            "scheduling.verification.checkFraction must be above 0 and at most 1");
+      }
+    }
+
+    public static Verification defaults() {
+      return new Verification(10, 0.1);
+    }
+  }
 
   public SchedulingSettings {
+    java.util.Objects.requireNonNull(verification, "verification");
     if (jobRetention == null || jobRetention.isNegative()) {
       throw new IllegalArgumentException("scheduling.jobRetention must not be negative");
     }
@@ -57,7 +80,8 @@ public record SchedulingSettings(
         Duration.ofSeconds(15),
         Duration.ofSeconds(60),
         Duration.ofHours(24),
-        Duration.ofHours(24));
+        Duration.ofHours(24),
+        Verification.defaults());
   }
 
   public SchedulingSettings withQuotas(Map<String, Quota> q) {
@@ -70,7 +94,8 @@ public record SchedulingSettings(
         lostNodeGrace,
         placedTimeout,
         defaultMaxRuntime,
-        jobRetention);
+        jobRetention,
+        verification);
   }
 
   public SchedulingSettings withTimings(
@@ -84,7 +109,8 @@ public record SchedulingSettings(
         lostGrace,
         placed,
         defaultMaxRuntime,
-        jobRetention);
+        jobRetention,
+        verification);
   }
 
   /** These settings with finished jobs kept {@code retention} (zero: until cosigned only). */
@@ -98,6 +124,22 @@ public record SchedulingSettings(
         lostNodeGrace,
         placedTimeout,
         defaultMaxRuntime,
-        retention);
+        retention,
+        verification);
+  }
+
+  /** These settings with another replication policy for inference shards. */
+  public SchedulingSettings withVerification(Verification v) {
+    return new SchedulingSettings(
+        quotas,
+        halfLife,
+        passInterval,
+        backoffBase,
+        backoffCap,
+        lostNodeGrace,
+        placedTimeout,
+        defaultMaxRuntime,
+        jobRetention,
+        v);
   }
 }

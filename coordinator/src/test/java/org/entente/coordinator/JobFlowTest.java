@@ -40,10 +40,12 @@ class JobFlowTest {
     f.close();
   }
 
+  /** An inference job run once per shard: these tests are about scheduling, not verification. */
   static JobSpec spec(String name, int shards, int gpus) {
     return JobSpec.newBuilder()
         .setName(name)
         .setKind("inference")
+        .putParameters("replicas", "1")
         .setShards(shards)
         .setRetryLimit(1)
         .setResources(ShardResources.newBuilder().setGpus(gpus).setCpus(1))

@@ -22,7 +22,13 @@ public record SchedulingConfig(
     @JsonProperty("placedTimeout") Duration placedTimeout,
     @JsonProperty("defaultMaxRuntime") Duration defaultMaxRuntime,
     @JsonProperty("jobRetention") Duration jobRetention,
+    @JsonProperty("verification") VerificationConfig verification,
     @JsonProperty("quotas") Map<String, QuotaConfig> quotas) {
+
+  /** How inference shards are replicated; fields left out take the defaults. */
+  public record VerificationConfig(
+      @JsonProperty("trustAfter") Integer trustAfter,
+      @JsonProperty("checkFraction") Double checkFraction) {}
 
   /** One nation's quota; limits left out are unlimited. */
   public record QuotaConfig(
@@ -82,7 +88,12 @@ public record SchedulingConfig(
         or(lostNodeGrace, d.lostNodeGrace()),
         or(placedTimeout, d.placedTimeout()),
         or(defaultMaxRuntime, d.defaultMaxRuntime()),
-        or(jobRetention, d.jobRetention()));
+        or(jobRetention, d.jobRetention()),
+        verification == null
+            ? d.verification()
+            : new SchedulingSettings.Verification(
+                or(verification.trustAfter(), d.verification().trustAfter()),
+                or(verification.checkFraction(), d.verification().checkFraction())));
   }
 
   private static <T> T or(T v, T fallback) {

@@ -129,7 +129,32 @@ public final class JobText {
       o.put("rows", s.getOutput().getRows());
       m.put("output", o);
     }
+    if (s.getRunsCount() > 0) {
+      List<Map<String, Object>> runs = new java.util.ArrayList<>();
+      for (var r : s.getRunsList()) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("attempt", r.getAttempt());
+        x.put("node", r.getNode());
+        x.put("outputSha256", r.getOutputSha256());
+        runs.add(x);
+      }
+      m.put("runs", runs);
+      m.put("runsSameNation", s.getRunsSameNation());
+    }
     return m;
+  }
+
+  /** A replicated shard's runs as one line: {@code DE/gpu-1=3f2a.., FR/gpu-1=3f2a..}. */
+  public static String runs(ShardStatus s) {
+    StringBuilder b = new StringBuilder();
+    for (var r : s.getRunsList()) {
+      if (b.length() > 0) {
+        b.append(", ");
+      }
+      String sha = r.getOutputSha256();
+      b.append(r.getNode()).append('=').append(sha.length() > 12 ? sha.substring(0, 12) : sha);
+    }
+    return s.getRunsSameNation() ? b + " (one nation allowed)" : b.toString();
   }
 
   /** Training progress for {@code --json}. */

@@ -95,6 +95,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private final CoordinatorMetrics metrics;
   private final FederationTrust trust;
   private final LedgerDuties ledger;
+  private final ShardVerification verification;
   private final ScheduledExecutorService loop;
   private final AtomicBoolean passQueued = new AtomicBoolean();
   private final ConcurrentLinkedQueue<Pending<Submission>> submissions =
@@ -127,10 +128,12 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       CoordinatorMetrics metrics,
       KeyMaterial keys,
       FederationTrust trust,
-      Predicate<String> outputStored) {
+      Predicate<String> outputStored,
+      java.util.random.RandomGenerator random) {
     this.zk = zk;
     this.trust = trust;
     this.ledger = new LedgerDuties(keys, outputStored, metrics, CHECKPOINT_EVERY_MS);
+    this.verification = new ShardVerification(random, metrics);
     this.store = new JobStore(zk);
     this.epochs = epochs;
     this.view = view;
@@ -535,10 +538,21 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
         }
         ShardRecord s = e.shards[sent.shard()];
         Report r = sent;
+        ShardVerification.Decision verdict = null;
         if (node.equals(s.node()) && s.attempt() == r.attempt() && r.terminal()) {
           r = ledger.vet(e, r);
+          if (r.phase() == JobLifecycle.Phase.SUCCEEDED && !e.job.state().terminal()) {
+            verdict =
+                verification.decide(
+                    e, s, r, ledger.book().tracks(), liveNations(), settings.verification());
+          }
           // The attempt is closed in the ledger in this pass, before its report may change the job.
-          ledger.close(e, s, r, now, f.epoch());
+          boolean signed = ledger.close(e, s, r, now, f.epoch(), verdict != null && verdict.held());
+          if (verdict != null && !signed) {
+            // Only runs the agent signed for may vouch for a result, or count against a node.
+            r = r.failed("a replicated run needs the agent's valid receipt");
+            verdict = null;
+          }
         }
         if (!node.equals(s.node()) || s.attempt() != r.attempt()) {
           // Another node's shard, or an attempt that has been replaced: a node speaks only for
@@ -555,16 +569,18 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
           continue;
         }
         JobLifecycle.Change change =
-            JobLifecycle.report(
-                e.view(),
-                r.shard(),
-                r.attempt(),
-                r.phase(),
-                r.message(),
-                r.output(),
-                now,
-                f.epoch(),
-                backoff);
+            verdict != null
+                ? verification.apply(e, s, verdict, ledger, now, f.epoch(), backoff)
+                : JobLifecycle.report(
+                    e.view(),
+                    r.shard(),
+                    r.attempt(),
+                    r.phase(),
+                    r.message(),
+                    r.output(),
+                    now,
+                    f.epoch(),
+                    backoff);
         settled.add(true);
         if (!change.isEmpty()) {
           boolean wasTerminal = e.job.state().terminal();
@@ -589,6 +605,12 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     long grace = Math.max(settings.lostNodeGrace().toMillis(), settings.placedTimeout().toMillis());
     return new org.entente.coordinator.ledger.Retention.Periods(
         settings.jobRetention().toMillis(), grace);
+  }
+
+  private java.util.Set<String> liveNations() {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    view.liveNodes().keySet().forEach(k -> out.add(k.nation()));
+    return out;
   }
 
   private JobLifecycle.Backoff backoff() {
@@ -637,6 +659,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
             settings,
             fairShare,
             ledger.book().accounts().contributionShares(),
+            ledger.book().tracks().quarantinedNodes(),
             now,
             f.epoch());
     fairShare = fairShare.advance(now, built.usage(), settings.halfLife().toMillis());

@@ -68,6 +68,18 @@ public final class JobProtos {
                     .setSizeBytes(s.output().sizeBytes())
                     .setRows(s.output().rows()));
       }
+      if (s.check() != null) {
+        var sb = b.getShardsBuilder(b.getShardsCount() - 1);
+        sb.setRunsSameNation(s.check().sameNation());
+        for (var r : s.check().runs()) {
+          String attempt = r.receiptId().substring(r.receiptId().lastIndexOf('#') + 1);
+          sb.addRuns(
+              org.entente.proto.v1.ShardRun.newBuilder()
+                  .setAttempt(Integer.parseInt(attempt))
+                  .setNode(r.node())
+                  .setOutputSha256(r.sha256()));
+        }
+      }
     }
     TrainingRecord t = job.training();
     if (t != null) {

@@ -32,8 +32,10 @@ import org.entente.proto.v1.Observation;
 import org.entente.proto.v1.PartitionDigest;
 import org.entente.proto.v1.PlacementDecision;
 import org.entente.proto.v1.ProvenanceEntry;
+import org.entente.proto.v1.QuarantineEntry;
 import org.entente.proto.v1.SchedulingEntry;
 import org.entente.proto.v1.SignedCheckpoint;
+import org.entente.proto.v1.VerificationEntry;
 import org.entente.security.KeyMaterial;
 import org.entente.security.Sha256;
 import org.entente.security.Signatures;
@@ -140,14 +142,14 @@ final class LedgerDuties {
    * else by the leader alone, crediting nothing. A closed attempt changes nothing (a replay or a
    * resend).
    */
-  void close(JobEntry e, ShardRecord s, Report r, long now, long epoch) {
+  boolean close(JobEntry e, ShardRecord s, Report r, long now, long epoch, boolean held) {
     if (s.attempt() < 1 || s.node().isEmpty() || s.placedAtMs() <= 0) {
-      return; // never placed
+      return false; // never placed
     }
     List<String> outputs = r.output() == null ? List.of() : List.of(r.output().sha256());
     AttemptFacts f = facts(e, s, outputs);
     if (writer.book().closed(f.receiptId())) {
-      return;
+      return false;
     }
     ReceiptCheck.Signed signed = r.receipt();
     Refusal refused =
@@ -171,17 +173,78 @@ final class LedgerDuties {
           f.receiptId(),
           refused);
       leaderOnly(f, now, epoch, "receipt refused: " + refused);
-      return;
+      return false;
     }
     ByteString certSha;
     try {
       certSha = writer.logCertificate(signed.certificate().getEncoded());
     } catch (java.security.cert.CertificateEncodingException ex) {
       leaderOnly(f, now, epoch, "receipt refused: the certificate does not encode");
+      return false;
+    }
+    writer.append(ReceiptEntries.dualSigned(signed, certSha, f, now, epoch, held));
+    metrics.ledgerEntries.labelValues("receipt").inc();
+    return true;
+  }
+
+  /**
+   * Logs how a replicated shard's runs compared: {@code accepted} names the agreeing and wrong runs
+   * when there is a result; with none, a disagreement credits nothing yet and no-majority withholds
+   * every run.
+   */
+  void verification(
+      String jobId,
+      int shard,
+      String outcome,
+      List<org.entente.coordinator.model.RunOutput> runs,
+      org.entente.coordinator.model.Replication.Accept accepted,
+      boolean sameNation,
+      long now,
+      long epoch) {
+    VerificationEntry.Builder v =
+        VerificationEntry.newBuilder()
+            .setJobId(jobId)
+            .setShard(shard)
+            .setOutcome(outcome)
+            .setSameNation(sameNation)
+            .setAtUnixMs(now)
+            .setEpoch(epoch);
+    for (var r : runs) {
+      v.addRuns(
+          org.entente.proto.v1.RunOutput.newBuilder()
+              .setReceiptId(r.receiptId())
+              .setNode(r.node())
+              .setNodeNation(r.nodeNation())
+              .setOutputSha256(r.sha256()));
+    }
+    if (accepted != null) {
+      v.setAcceptedSha256(accepted.sha256());
+      accepted.agreeing().forEach(r -> v.addAgreeingReceipts(r.receiptId()));
+      accepted.wrong().forEach(r -> v.addWrongReceipts(r.receiptId()));
+    } else if (outcome.equals("no-majority")) {
+      runs.forEach(r -> v.addWrongReceipts(r.receiptId()));
+    }
+    writer.append(LedgerEntry.newBuilder().setVerification(v).build());
+    metrics.ledgerEntries.labelValues("verification").inc();
+  }
+
+  /** Logs a node put in quarantine by the leader after a verdict found its result wrong. */
+  void quarantine(String node, String reason, long now, long epoch) {
+    if (writer.book().tracks().quarantined(node)) {
       return;
     }
-    writer.append(ReceiptEntries.dualSigned(signed, certSha, f, now, epoch));
-    metrics.ledgerEntries.labelValues("receipt").inc();
+    writer.append(
+        LedgerEntry.newBuilder()
+            .setQuarantine(
+                QuarantineEntry.newBuilder()
+                    .setNode(node)
+                    .setQuarantined(true)
+                    .setReason(reason.length() > 500 ? reason.substring(0, 500) + "..." : reason)
+                    .setBy("leader")
+                    .setAtUnixMs(now)
+                    .setEpoch(epoch))
+            .build());
+    metrics.ledgerEntries.labelValues("quarantine").inc();
   }
 
   /** Closes an attempt without the agent (its node is lost, or it was superseded first). */

@@ -42,12 +42,13 @@ final class SnapshotBuilder {
       SchedulingSettings settings,
       FairShareState fairShare,
       Map<String, Double> ledgerShares,
+      java.util.Set<String> quarantined,
       long now,
       long seed) {
     List<NodeSnapshot> nodes = new ArrayList<>(live.size());
     Map<String, ResourceVector> contributed = new TreeMap<>();
     for (NodeRecord r : live.values()) {
-      NodeSnapshot n = node(r);
+      NodeSnapshot n = node(r, quarantined.contains(r.nation() + "/" + r.name()));
       nodes.add(n);
       contributed.merge(r.nation(), n.capacity(), ResourceVector::plus);
     }
@@ -60,6 +61,7 @@ final class SnapshotBuilder {
       JobSpec spec = job.spec();
       ResourceVector each = demand(spec);
       List<Integer> waiting = new ArrayList<>();
+      Map<Integer, Placement> checks = new TreeMap<>();
       boolean blocked = false;
       for (ShardRecord s : e.shards) {
         if (s.state().holdsNode()) {
@@ -77,6 +79,18 @@ final class SnapshotBuilder {
         } else if (s.state().waiting()) {
           if (s.notBeforeMs() <= now) {
             waiting.add(s.index());
+            if (s.check() != null) {
+              // A replicated shard's next run: another nation than the runs so far, or at least
+              // another node.
+              checks.put(
+                  s.index(),
+                  new Placement(
+                      s.check().nations(),
+                      spec.placement().spread(),
+                      spec.placement().labels(),
+                      spec.placement().gpuModel(),
+                      s.check().excludedNodes()));
+            }
           } else {
             blocked = true;
           }
@@ -100,7 +114,8 @@ final class SnapshotBuilder {
                   spec.placement().gpuModel()),
               waiting,
               spec.shards(),
-              spec.shardJurisdictions()));
+              spec.shardJurisdictions(),
+              checks));
     }
     Map<String, FairShareInput> shares = fairShare.inputs(contributed, ledgerShares);
     return new Built(
@@ -113,6 +128,11 @@ final class SnapshotBuilder {
   }
 
   static NodeSnapshot node(NodeRecord r) {
+    return node(r, false);
+  }
+
+  /** The node as the scheduler sees it; a quarantined node takes no new work. */
+  static NodeSnapshot node(NodeRecord r, boolean quarantined) {
     Resources res = r.resources();
     long gpuMemory =
         res.gpus().stream().mapToLong(Resources.GpuRecord::memoryBytes).min().orElse(0);
@@ -123,7 +143,7 @@ final class SnapshotBuilder {
         gpuMemory,
         model,
         res.labels(),
-        r.state() == NodeState.ACTIVE);
+        r.state() == NodeState.ACTIVE && !quarantined);
   }
 
   static NodeId nodeId(String node) {

@@ -25,6 +25,77 @@ public final class Accounts {
   private final Map<String, long[]> byNation = new TreeMap<>();
   private final Map<String, long[]> cpuByNation = new TreeMap<>();
 
+  /** A replicated run's contribution waiting for its verdict. */
+  private record Held(String nodeNation, long gpuMs, long cpuMs) {}
+
+  private final Map<String, Held> held = new java.util.LinkedHashMap<>();
+  private final Map<String, long[]> withheld = new TreeMap<>();
+
+  /**
+   * What verification does to a nation's credit: contributions still waiting for a verdict, and
+   * those never credited because the run's output was found wrong (or no quorum formed).
+   */
+  public record Checks(long heldGpuMs, long heldCpuMs, long withheldGpuMs, long withheldCpuMs) {}
+
+  /**
+   * Charges a replicated run to the job's nation now and holds the node's contribution until {@link
+   * #release} (its output agreed) or {@link #withhold} (it did not).
+   */
+  public void hold(
+      String receiptId, String nodeNation, String chargedNation, long gpuMs, long cpuMs) {
+    long[] d = byNation.computeIfAbsent(chargedNation, k -> new long[3]);
+    d[1] = Math.addExact(d[1], gpuMs);
+    long[] dc = cpuByNation.computeIfAbsent(chargedNation, k -> new long[2]);
+    dc[1] = Math.addExact(dc[1], cpuMs);
+    byNation.computeIfAbsent(nodeNation, k -> new long[3]);
+    held.put(receiptId, new Held(nodeNation, gpuMs, cpuMs));
+  }
+
+  /** Whether the receipt's contribution waits for a verdict. */
+  public boolean isHeld(String receiptId) {
+    return held.containsKey(receiptId);
+  }
+
+  /** Credits a held run whose output agreed; false when it was not held. */
+  public boolean release(String receiptId) {
+    Held h = held.remove(receiptId);
+    if (h == null) {
+      return false;
+    }
+    long[] c = byNation.computeIfAbsent(h.nodeNation(), k -> new long[3]);
+    c[0] = Math.addExact(c[0], h.gpuMs());
+    c[2]++;
+    long[] cc = cpuByNation.computeIfAbsent(h.nodeNation(), k -> new long[2]);
+    cc[0] = Math.addExact(cc[0], h.cpuMs());
+    return true;
+  }
+
+  /** Drops a held run's contribution for good (the job's nation stays charged). */
+  public boolean withhold(String receiptId) {
+    Held h = held.remove(receiptId);
+    if (h == null) {
+      return false;
+    }
+    long[] w = withheld.computeIfAbsent(h.nodeNation(), k -> new long[2]);
+    w[0] = Math.addExact(w[0], h.gpuMs());
+    w[1] = Math.addExact(w[1], h.cpuMs());
+    return true;
+  }
+
+  /** The nation's held and withheld contributions. */
+  public Checks checks(String nation) {
+    long hg = 0;
+    long hc = 0;
+    for (Held h : held.values()) {
+      if (h.nodeNation().equals(nation)) {
+        hg = Math.addExact(hg, h.gpuMs());
+        hc = Math.addExact(hc, h.cpuMs());
+      }
+    }
+    long[] w = withheld.getOrDefault(nation, new long[2]);
+    return new Checks(hg, hc, w[0], w[1]);
+  }
+
   /** Credits GPU- and CPU-milliseconds to the node's nation and charges them to the job's. */
   public void credit(String nodeNation, String chargedNation, long gpuMs, long cpuMs) {
     credit(nodeNation, chargedNation, gpuMs);

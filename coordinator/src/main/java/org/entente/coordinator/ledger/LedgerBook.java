@@ -34,7 +34,8 @@ public final class LedgerBook {
   private final Map<ByteString, byte[]> certificateDer = new HashMap<>();
   private final Map<String, List<Observation>> byJob = new HashMap<>();
   private final Map<String, Long> lastEntryByJob = new HashMap<>();
-  private final List<Observation> unsealed = new ArrayList<>();
+  private final List<LedgerEntry> unsealed = new ArrayList<>();
+  private final TrackRecords tracks = new TrackRecords();
   private final List<byte[]> unwritten = new ArrayList<>();
   private final Accounts accounts = new Accounts();
   private long sealedUpTo;
@@ -92,6 +93,11 @@ public final class LedgerBook {
 
   public boolean certificateLogged(ByteString sha256) {
     return certificates.contains(sha256);
+  }
+
+  /** Every node's record of verified results and quarantine (from sealed verdicts). */
+  public TrackRecords tracks() {
+    return tracks;
   }
 
   /** Counted contributions and consumption per nation (sealed receipts). */
@@ -233,17 +239,44 @@ public final class LedgerBook {
             // the leader logs only receipts it decoded; a stored one that does not is the audit's
           }
         }
-        unsealed.add(o);
+        unsealed.add(e);
       }
+      case VERIFICATION, QUARANTINE -> unsealed.add(e);
       case SEAL -> {
-        for (Observation o : unsealed) {
-          accounts.credit(
-              o.getNodeNation(), o.getChargedNation(), o.getCreditedGpuMs(), o.getCreditedCpuMs());
+        for (LedgerEntry u : unsealed) {
+          countSealed(u);
         }
         unsealed.clear();
         sealedUpTo = tree.size();
       }
       case PROVENANCE -> lastEntryByJob.put(e.getProvenance().getJobId(), tree.size() - 1);
+      default -> {}
+    }
+  }
+
+  /** What a sealed entry does to the accounts and track records. */
+  private void countSealed(LedgerEntry e) {
+    switch (e.getKindCase()) {
+      case RECEIPT -> {
+        Observation o = e.getReceipt().getObserved();
+        if (o.getHeldForCheck()) {
+          accounts.hold(
+              o.getReceiptId(),
+              o.getNodeNation(),
+              o.getChargedNation(),
+              o.getCreditedGpuMs(),
+              o.getCreditedCpuMs());
+        } else {
+          accounts.credit(
+              o.getNodeNation(), o.getChargedNation(), o.getCreditedGpuMs(), o.getCreditedCpuMs());
+        }
+      }
+      case VERIFICATION -> {
+        e.getVerification().getAgreeingReceiptsList().forEach(accounts::release);
+        e.getVerification().getWrongReceiptsList().forEach(accounts::withhold);
+        tracks.verdict(e.getVerification());
+      }
+      case QUARANTINE -> tracks.quarantine(e.getQuarantine());
       default -> {}
     }
   }

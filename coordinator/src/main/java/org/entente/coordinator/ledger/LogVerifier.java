@@ -22,10 +22,12 @@ import org.entente.proto.v1.LedgerEntry;
 import org.entente.proto.v1.Observation;
 import org.entente.proto.v1.ProvenanceEntry;
 import org.entente.proto.v1.ReceiptEntry;
+import org.entente.proto.v1.RunOutput;
 import org.entente.proto.v1.SchedulingEntry;
 import org.entente.proto.v1.SealBody;
 import org.entente.proto.v1.SealEntry;
 import org.entente.proto.v1.UsageReceipt;
+import org.entente.proto.v1.VerificationEntry;
 import org.entente.security.BatchVerifier;
 import org.entente.security.Identity;
 import org.entente.security.Role;
@@ -61,7 +63,11 @@ public final class LogVerifier {
   private static final int BATCH = 256;
 
   /** A receipt waiting for its seal. */
-  private record Unsealed(long index, Observation observed) {}
+  private record Unsealed(long index, Observation observed, LedgerEntry other) {
+    Unsealed(long index, Observation observed) {
+      this(index, observed, null);
+    }
+  }
 
   private final TrustBundle bundle;
   private final MerkleTree tree = new MerkleTree();
@@ -76,6 +82,8 @@ public final class LogVerifier {
   private final List<Problem> problems = new ArrayList<>();
   private final List<SignatureCheck> pendingSignatures = new ArrayList<>();
   private final List<Unsealed> unsealed = new ArrayList<>();
+  private final VerificationAudit verification = new VerificationAudit();
+  private final TrackRecords tracks = new TrackRecords();
   private final Map<Long, List<Unsealed>> sealedAt = new TreeMap<>();
   private final Map<Long, Long> sealOf = new HashMap<>();
   private long sealedUpTo;
@@ -116,6 +124,8 @@ public final class LogVerifier {
       case SEAL -> seal(index, e.getSeal());
       case PROVENANCE -> provenanceEntry(index, e.getProvenance());
       case SCHEDULING -> schedulingEntry(index, e.getScheduling());
+      case VERIFICATION -> checked(index, e, verification.verification(index, e.getVerification()));
+      case QUARANTINE -> checked(index, e, verification.quarantine(index, e.getQuarantine()));
       default -> problem(index, "malformed", "a ledger entry of no known kind");
     }
   }
@@ -199,6 +209,7 @@ public final class LogVerifier {
             id + " is a leader-only closure but credits or carries a receipt");
         return;
       }
+      verification.receipt(o, null);
       unsealed.add(new Unsealed(index, o));
       return;
     }
@@ -266,6 +277,7 @@ public final class LogVerifier {
                 r.getAgentBody().toByteArray(),
                 r.getAgentSignature().toByteArray(),
                 r.getAgentSignatureNonce().toByteArray())));
+    verification.receipt(o, u);
     unsealed.add(new Unsealed(index, o));
   }
 
@@ -453,10 +465,24 @@ public final class LogVerifier {
         continue; // a seal without a valid signature countersigns nothing
       }
       for (Unsealed u : e.getValue()) {
-        if (!bad.contains(u.index())) {
+        if (u.other() != null) {
+          settle(u, bad);
+        } else if (!bad.contains(u.index())) {
           Observation o = u.observed();
-          accounts.credit(
-              o.getNodeNation(), o.getChargedNation(), o.getCreditedGpuMs(), o.getCreditedCpuMs());
+          if (o.getHeldForCheck()) {
+            accounts.hold(
+                o.getReceiptId(),
+                o.getNodeNation(),
+                o.getChargedNation(),
+                o.getCreditedGpuMs(),
+                o.getCreditedCpuMs());
+          } else {
+            accounts.credit(
+                o.getNodeNation(),
+                o.getChargedNation(),
+                o.getCreditedGpuMs(),
+                o.getCreditedCpuMs());
+          }
           receiptsCounted++;
         }
       }
@@ -483,7 +509,50 @@ public final class LogVerifier {
 
   /** Receipts not yet covered by a seal (the log's tail). */
   public int unsealedReceipts() {
-    return unsealed.size();
+    return (int) unsealed.stream().filter(u -> u.observed() != null).count();
+  }
+
+  /** Every node's verified results and quarantine, from the sealed log (after {@link #finish}). */
+  public TrackRecords tracks() {
+    return tracks;
+  }
+
+  /** A verdict or quarantine that holds joins its pass's seal; one that does not counts nothing. */
+  private void checked(long index, LedgerEntry e, List<Problem> found) {
+    if (found.isEmpty()) {
+      unsealed.add(new Unsealed(index, null, e));
+    } else {
+      problems.addAll(found);
+    }
+  }
+
+  /** Applies a sealed verdict or quarantine to the accounts and track records. */
+  private void settle(Unsealed u, Set<Long> bad) {
+    LedgerEntry e = u.other();
+    if (e.hasQuarantine()) {
+      tracks.quarantine(e.getQuarantine());
+      return;
+    }
+    VerificationEntry v = e.getVerification();
+    for (RunOutput r : v.getRunsList()) {
+      Long at = receipts.get(r.getReceiptId());
+      if (at != null && bad.contains(at)) {
+        problem(
+            u.index(),
+            "verification",
+            "the verdict on "
+                + v.getJobId()
+                + "/"
+                + v.getShard()
+                + " relies on "
+                + r.getReceiptId()
+                + ", whose signature does not verify");
+        return;
+      }
+    }
+    v.getAgreeingReceiptsList().forEach(accounts::release);
+    v.getWrongReceiptsList().forEach(accounts::withhold);
+    tracks.verdict(v);
   }
 
   /** Entries covered by seals: [0, sealedUpTo). */

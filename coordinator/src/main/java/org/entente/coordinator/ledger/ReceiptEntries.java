@@ -40,8 +40,23 @@ public final class ReceiptEntries {
       AttemptFacts f,
       long nowMs,
       long epoch) {
+    return dualSigned(signed, certificateSha256, f, nowMs, epoch, false);
+  }
+
+  /**
+   * As {@link #dualSigned(ReceiptCheck.Signed, ByteString, AttemptFacts, long, long)}; {@code
+   * held}: a replicated run, whose contribution counts once a verdict names it agreeing.
+   */
+  public static LedgerEntry dualSigned(
+      ReceiptCheck.Signed signed,
+      ByteString certificateSha256,
+      AttemptFacts f,
+      long nowMs,
+      long epoch,
+      boolean held) {
     Observation o =
         observation(f, nowMs, epoch)
+            .setHeldForCheck(held)
             .setCreditedGpuMs(signed.receipt().getGpuMs())
             .setCreditedCpuMs(signed.receipt().getCpuMs())
             .setNote(signed.receipt().getPhase())

@@ -117,6 +117,12 @@ public final class CoordinatorMetrics implements Closeable {
           .help("Ledger entries this replica appended as leader, by kind")
           .labelNames("kind")
           .register(registry);
+  public final Counter verifications =
+      Counter.builder()
+          .name("entente_verifications_total")
+          .help("Replicated shards' verdicts this replica logged as leader, by outcome")
+          .labelNames("outcome")
+          .register(registry);
   public final Counter receiptsRefused =
       Counter.builder()
           .name("entente_ledger_receipts_refused_total")

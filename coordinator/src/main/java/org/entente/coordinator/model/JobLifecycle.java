@@ -124,6 +124,57 @@ public final class JobLifecycle {
   }
 
   /**
+   * A replicated shard's run succeeded but its result needs another run ({@code next}: where it may
+   * go): the shard waits again at once, without counting a retry. Nothing when the attempt is not
+   * the shard's current one.
+   */
+  public static Change recheck(
+      Job job, int index, int attempt, CheckState next, String why, long now, long epoch) {
+    if (index < 0 || index >= job.shards().size() || job.record().state().terminal()) {
+      return Change.NONE;
+    }
+    ShardRecord s = job.shards().get(index);
+    if (s.attempt() != attempt || !s.state().holdsNode()) {
+      return Change.NONE;
+    }
+    return withJob(job, Map.of(index, s.requeued(why, now, false, epoch).withCheck(next)), now);
+  }
+
+  /**
+   * A replicated shard's result is settled: like a SUCCEEDED report carrying {@code output} (the
+   * agreed result, perhaps another run's), or, with {@code output} null (no quorum), like a failed
+   * attempt, whose retry starts its checks afresh. {@code record} stays on the shard.
+   */
+  public static Change settled(
+      Job job,
+      int index,
+      int attempt,
+      OutputRef output,
+      CheckState record,
+      String message,
+      long now,
+      long epoch,
+      Backoff backoff) {
+    Change c =
+        report(
+            job,
+            index,
+            attempt,
+            output == null ? Phase.FAILED : Phase.SUCCEEDED,
+            message,
+            output,
+            now,
+            epoch,
+            backoff);
+    if (c.isEmpty() || !c.shards().containsKey(index)) {
+      return c;
+    }
+    Map<Integer, ShardRecord> shards = new java.util.TreeMap<>(c.shards());
+    shards.put(index, shards.get(index).withCheck(output == null ? null : record));
+    return new Change(c.job(), shards);
+  }
+
+  /**
    * Takes a shard back from its node. Counting as a retry past the limit fails the job; a gang job
    * requeues every shard that holds a node.
    */

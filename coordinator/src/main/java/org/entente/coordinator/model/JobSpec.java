@@ -31,6 +31,10 @@ public record JobSpec(
     Map<String, String> parameters) {
 
   public static final int MAX_SHARDS = 1024;
+
+  /** The parameter naming how inference shards are replicated: 1, 2 or adaptive (default). */
+  public static final String REPLICAS = "replicas";
+
   private static final Set<String> KINDS = Set.of("training", "inference");
 
   /** Per-shard request. */
@@ -62,6 +66,17 @@ public record JobSpec(
   public JobSpec {
     data = List.copyOf(data);
     parameters = new TreeMap<>(parameters);
+  }
+
+  /**
+   * How this job's shards are replicated: inference shards (not gangs) by their {@code replicas}
+   * parameter, adaptive by default; training shards never (their updates are checked instead).
+   */
+  public Replication.Mode replication() {
+    if (!"inference".equals(kind) || gang) {
+      return Replication.Mode.NEVER;
+    }
+    return Replication.Mode.parse(parameters.get(REPLICAS));
   }
 
   /**
@@ -156,6 +171,21 @@ public record JobSpec(
       }
     }
     TrainingPlan.check(p.getKind(), p.getShards(), p.getParametersMap());
+    if (p.getParametersMap().containsKey(REPLICAS)) {
+      if (!p.getKind().equals("inference")) {
+        throw new InvalidRequestException(
+            "parameters." + REPLICAS, "only inference shards are replicated");
+      }
+      try {
+        Replication.Mode.parse(p.getParametersMap().get(REPLICAS));
+      } catch (IllegalArgumentException e) {
+        throw new InvalidRequestException("parameters." + REPLICAS, "must be 1, 2 or adaptive");
+      }
+      if (p.getGang() && !p.getParametersMap().get(REPLICAS).equals("1")) {
+        throw new InvalidRequestException(
+            "parameters." + REPLICAS, "a gang job's shards are not replicated; set it to 1");
+      }
+    }
     return new JobSpec(
         p.getName(),
         p.getKind(),

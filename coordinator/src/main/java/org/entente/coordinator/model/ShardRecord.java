@@ -5,7 +5,8 @@ package org.entente.coordinator.model;
  * names the run an agent reports on; reports of any other attempt are stale. {@code epoch} is the
  * leader epoch of the last write. {@code node} is {@code NATION/name} of the last placement (kept
  * after it ends, for the record). {@code output} is what a succeeded attempt produced, else null.
- * Immutable.
+ * {@code check} is a replicated inference shard's runs so far and where the next must go, else
+ * null; it stays on the record once the shard has ended, as its verification record. Immutable.
  */
 public record ShardRecord(
     int index,
@@ -19,9 +20,10 @@ public record ShardRecord(
     long finishedAtMs,
     long notBeforeMs,
     long epoch,
-    OutputRef output) {
+    OutputRef output,
+    CheckState check) {
 
-  /** A shard record without outputs. */
+  /** A shard record without outputs or checks. */
   public ShardRecord(
       int index,
       ShardState state,
@@ -46,6 +48,7 @@ public record ShardRecord(
         finishedAtMs,
         notBeforeMs,
         epoch,
+        null,
         null);
   }
 
@@ -63,7 +66,26 @@ public record ShardRecord(
         finishedAtMs,
         notBeforeMs,
         epoch,
-        out);
+        out,
+        check);
+  }
+
+  /** The same record with its replication state. */
+  public ShardRecord withCheck(CheckState c) {
+    return new ShardRecord(
+        index,
+        state,
+        node,
+        attempt,
+        retries,
+        reason,
+        placedAtMs,
+        startedAtMs,
+        finishedAtMs,
+        notBeforeMs,
+        epoch,
+        output,
+        c);
   }
 
   public static ShardRecord pending(int index, long epoch) {
@@ -73,7 +95,19 @@ public record ShardRecord(
 
   public ShardRecord placed(String onNode, String why, long atMs, long ep) {
     return new ShardRecord(
-        index, ShardState.PLACED, onNode, attempt + 1, retries, why, atMs, 0, 0, 0, ep);
+        index,
+        ShardState.PLACED,
+        onNode,
+        attempt + 1,
+        retries,
+        why,
+        atMs,
+        0,
+        0,
+        0,
+        ep,
+        null,
+        check);
   }
 
   public ShardRecord running(long atMs, long ep) {
@@ -88,12 +122,14 @@ public record ShardRecord(
         atMs,
         0,
         0,
-        ep);
+        ep,
+        null,
+        check);
   }
 
   public ShardRecord finished(ShardState end, String why, long atMs, long ep) {
     return new ShardRecord(
-        index, end, node, attempt, retries, why, placedAtMs, startedAtMs, atMs, 0, ep);
+        index, end, node, attempt, retries, why, placedAtMs, startedAtMs, atMs, 0, ep, null, check);
   }
 
   /** Back in the queue; {@code countsAsRetry} is false for preemption, which is not a failure. */
@@ -109,7 +145,9 @@ public record ShardRecord(
         startedAtMs,
         0,
         notBefore,
-        ep);
+        ep,
+        null,
+        check);
   }
 
   public ShardRecord withReason(String why, long ep) {
@@ -125,7 +163,8 @@ public record ShardRecord(
         finishedAtMs,
         notBeforeMs,
         ep,
-        output);
+        output,
+        check);
   }
 
   /** The same record with another attempt number (tests and migrations). */
@@ -141,6 +180,8 @@ public record ShardRecord(
         startedAtMs,
         finishedAtMs,
         notBeforeMs,
-        epoch);
+        epoch,
+        output,
+        check);
   }
 }

@@ -77,6 +77,11 @@ final class NodeIndex {
    * CPUs, then least free memory, then the seed's tie rank. Null when none fits.
    */
   NodeState bestFit(Collection<NodePool> candidates, ResourceVector need) {
+    return bestFit(candidates, need, Placement.ANY);
+  }
+
+  /** As {@link #bestFit(Collection, ResourceVector)}, skipping the nodes {@code rules} exclude. */
+  NodeState bestFit(Collection<NodePool> candidates, ResourceVector need, Placement rules) {
     if (need.gpus() > Integer.MAX_VALUE - 1) {
       return null;
     }
@@ -98,7 +103,7 @@ final class NodeIndex {
         }
         NodeState n = set.ceiling(probe);
         // Sorted by CPUs first, so a node with spare CPUs may still lack memory.
-        while (n != null && n.freeMemory < need.memoryBytes()) {
+        while (n != null && (n.freeMemory < need.memoryBytes() || rules.excludes(n.id()))) {
           n = set.higher(n);
         }
         if (n != null && (best == null || NodePool.WITHIN_LEVEL.compare(n, best) < 0)) {

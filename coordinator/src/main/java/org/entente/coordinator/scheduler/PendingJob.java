@@ -25,7 +25,34 @@ public record PendingJob(
     Placement placement,
     List<Integer> shards,
     int totalShards,
-    Map<Integer, String> shardJurisdictions) {
+    Map<Integer, String> shardJurisdictions,
+    Map<Integer, Placement> shardPlacements) {
+  /** A job with shards pinned to nations, and no shard with rules of its own. */
+  public PendingJob(
+      String jobId,
+      String nation,
+      int priority,
+      long order,
+      boolean gang,
+      ShardDemand demand,
+      Placement placement,
+      List<Integer> shards,
+      int totalShards,
+      Map<Integer, String> shardJurisdictions) {
+    this(
+        jobId,
+        nation,
+        priority,
+        order,
+        gang,
+        demand,
+        placement,
+        shards,
+        totalShards,
+        shardJurisdictions,
+        Map.of());
+  }
+
   /** A job whose shards all follow the job's placement. */
   public PendingJob(
       String jobId,
@@ -59,6 +86,10 @@ public record PendingJob(
       }
     }
     shardJurisdictions = Collections.unmodifiableSortedMap(new TreeMap<>(shardJurisdictions));
+    shardPlacements = Collections.unmodifiableSortedMap(new TreeMap<>(shardPlacements));
+    if (gang && !shardPlacements.isEmpty()) {
+      throw new IllegalArgumentException(jobId + ": a gang's shards share the job's placement");
+    }
     for (var e : shardJurisdictions.entrySet()) {
       if (e.getKey() < 0 || e.getKey() >= totalShards) {
         throw new IllegalArgumentException(
@@ -82,8 +113,15 @@ public record PendingJob(
     }
   }
 
-  /** The rules for one shard: the job's, narrowed to the shard's own jurisdiction if it has one. */
+  /**
+   * The rules for one shard: its own when it has them (a replicated shard's next run), else the
+   * job's, narrowed to the shard's own jurisdiction if it has one.
+   */
   public Placement placementOf(int shard) {
+    Placement own = shardPlacements.get(shard);
+    if (own != null) {
+      return own;
+    }
     String pinned = shardJurisdictions.get(shard);
     return pinned == null
         ? placement

@@ -27,7 +27,8 @@ final class SchedulingPass {
       Placement placement,
       int gangSize,
       String spreadJob,
-      Map<Integer, String> shardJurisdictions) {}
+      Map<Integer, String> shardJurisdictions,
+      Map<Integer, Placement> shardPlacements) {}
 
   private record EligibilityKey(Placement placement, long gpuMemoryBytes, boolean needsGpus) {}
 
@@ -134,7 +135,8 @@ final class SchedulingPass {
             job.placement(),
             job.gang() ? job.totalShards() : 0,
             spreads ? job.jobId() : "",
-            job.shardJurisdictions());
+            job.shardJurisdictions(),
+            job.shardPlacements());
     String known = failures.get(shape);
     if (known != null) {
       waitAll(job, 0, known);
@@ -154,7 +156,8 @@ final class SchedulingPass {
       if (why == null) {
         continue;
       }
-      if (!job.gang() && !job.shardJurisdictions().isEmpty()) {
+      if (!job.gang()
+          && (!job.shardJurisdictions().isEmpty() || !job.shardPlacements().isEmpty())) {
         // Pinned shards differ from one another: one that does not fit says nothing of the next.
         pending.put(ref, why);
         continue;
@@ -188,7 +191,9 @@ final class SchedulingPass {
     String quotaWhy = quota.rejection(nation, need, ResourceVector.ZERO);
     if (quotaWhy == null) {
       NodeState node =
-          spread == null ? nodes.bestFit(el.pools, need) : spreadFit(el, need, spread, cap);
+          spread == null
+              ? nodes.bestFit(el.pools, need, rules)
+              : spreadFit(el, need, spread, cap, rules);
       if (node != null) {
         String reason = "placed on " + node.id() + ": best fit, " + after(node, need);
         t.reserve(node, nation, need, new Place(ref, node.id(), reason), spread);
@@ -196,7 +201,10 @@ final class SchedulingPass {
       }
     }
     Predicate<NodeState> allowed =
-        n -> el.poolSet.contains(n.pool) && (spread == null || count(spread, n.nation()) < cap);
+        n ->
+            el.poolSet.contains(n.pool)
+                && !rules.excludes(n.id())
+                && (spread == null || count(spread, n.nation()) < cap);
     PreemptionPlanner.Plan plan = preemption.plan(job, nation, ref, allowed);
     if (plan != null) {
       for (int v = 0; v < plan.victims().size(); v++) {
@@ -226,7 +234,7 @@ final class SchedulingPass {
 
   /** Best fit among the nations holding fewest of the job's shards, then the next fewest. */
   private NodeState spreadFit(
-      Eligible el, ResourceVector need, Map<String, Integer> spread, int cap) {
+      Eligible el, ResourceVector need, Map<String, Integer> spread, int cap, Placement rules) {
     TreeSet<Integer> counts = new TreeSet<>();
     for (NodePool p : el.pools) {
       int c = count(spread, p.nation());
@@ -241,7 +249,7 @@ final class SchedulingPass {
           least.add(p);
         }
       }
-      NodeState n = nodes.bestFit(least, need);
+      NodeState n = nodes.bestFit(least, need, rules);
       if (n != null) {
         return n;
       }

@@ -103,6 +103,11 @@ final class LedgerFixture {
       return ReceiptIds.of(jobId, shard, attempt);
     }
 
+    /** The same run as another attempt of its shard. */
+    Run withAttempt(int a) {
+      return new Run(jobId, shard, a, node, chargedNation, gpus, placedMs, runMs, sequence);
+    }
+
     long startMs() {
       return placedMs + 100;
     }
