@@ -522,7 +522,9 @@ class ArtifactFetcherTest {
     String uri = https("/models/stalled.bin", data);
     stall = new CountDownLatch(1);
     halfSent = new CountDownLatch(1);
-    HttpsDownloader web = new HttpsDownloader(trustDe, 1 << 22, Duration.ofMillis(300));
+    // Well above a loaded machine's scheduling pauses: a shorter idle limit can fire while the
+    // first half is still streaming, and then the stall this test is about never happens.
+    HttpsDownloader web = new HttpsDownloader(trustDe, 1 << 22, Duration.ofSeconds(2));
     ExecutorService worker = Executors.newSingleThreadExecutor();
     try {
       Future<Path> f =
@@ -538,7 +540,7 @@ class ArtifactFetcherTest {
           .hasMessage(
               "model: "
                   + uri
-                  + ": nothing received for 300 ms; download abandoned, nothing was kept");
+                  + ": nothing received for 2 s; download abandoned, nothing was kept");
     } finally {
       stall.countDown();
       worker.shutdownNow();
