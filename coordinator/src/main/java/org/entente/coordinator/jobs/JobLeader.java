@@ -3,10 +3,8 @@ package org.entente.coordinator.jobs;
 import java.io.Closeable;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -35,18 +33,9 @@ import org.entente.coordinator.model.JobRecord;
 import org.entente.coordinator.model.JobSpec;
 import org.entente.coordinator.model.JobState;
 import org.entente.coordinator.model.NodeKey;
-import org.entente.coordinator.model.NodeRecord;
 import org.entente.coordinator.model.ShardRecord;
 import org.entente.coordinator.model.TrainingPlan;
 import org.entente.coordinator.model.TrainingRecord;
-import org.entente.coordinator.scheduler.Decisions;
-import org.entente.coordinator.scheduler.Place;
-import org.entente.coordinator.scheduler.Preempt;
-import org.entente.coordinator.scheduler.Scheduler;
-import org.entente.coordinator.scheduler.ShardRef;
-import org.entente.coordinator.zk.Json;
-import org.entente.coordinator.zk.ZkPaths;
-import org.entente.proto.v1.PlacementDecision;
 import org.entente.proto.v1.SignedReceipt;
 import org.entente.security.FederationTrust;
 import org.entente.security.KeyMaterial;
@@ -63,9 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class JobLeader implements LeaderElection.Listener, Closeable {
   private static final Logger log = LoggerFactory.getLogger(JobLeader.class);
   private static final long LOAD_TIMEOUT_MS = 60_000;
-  private static final long REASON_FLUSH_MS = 2_000;
-  private static final long PERSIST_MS = 5_000;
-  private static final long RECOVERY_EVERY_MS = 500;
   private static final long CHECKPOINT_EVERY_MS = 1_000;
   private static final long PRUNE_EVERY_MS = 1_000;
 
@@ -109,13 +95,9 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
 
   // Loop-thread state, valid while leading.
   private JobTable table;
-  private final Map<NodeKey, Long> goneSince = new HashMap<>();
   private final List<Runnable> acks = new ArrayList<>();
-  private long lastRecovery;
-  private FairShareState fairShare;
+  private SchedulingStep scheduling;
   private long sequence;
-  private long lastReasonFlush;
-  private long lastPersist;
   private long lastPrune;
   private JobPruner pruner;
 
@@ -265,14 +247,10 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       store.ensureRoot();
       reload();
       log.info("ledger loaded: {} entries", ledger.book().size());
-      // The old leader's view of absent nodes died with it: every node gets the full grace period
-      // again before its shards are requeued.
-      goneSince.clear();
       long now = clock.millis();
-      fairShare = FairShareState.load(zk, now);
+      scheduling =
+          new SchedulingStep(zk, view, settings, metrics, FairShareState.load(zk, now), now);
       sequence = 0;
-      lastReasonFlush = 0;
-      lastPersist = now;
       lastPrune = now;
       pruner = new JobPruner(zk, trust, metrics);
       fence = f;
@@ -348,18 +326,14 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       takeCancels(batch, f, now, waiting);
       takeReports(batch, f, now, waiting);
       takeRounds(batch, waiting);
-      if (now - lastRecovery >= RECOVERY_EVERY_MS) {
-        // Grace periods are seconds long; looking every pass would only cost time.
-        lastRecovery = now;
-        recover(batch, f, now);
-      }
-      schedule(batch, f, now);
+      scheduling.recover(batch, table, ledger, f.epoch(), now);
+      scheduling.schedule(batch, table, ledger, f.epoch(), now);
       if (now - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = now;
         pruner.step(batch, table, ledger, now, f.epoch(), retention());
       }
       table.writeFresh(batch);
-      persistFairShare(batch, now);
+      scheduling.persist(batch, now);
       ledger.commit(batch, f.epoch(), now);
       for (Runnable ack : acks) {
         batch.add(List.of(), 0, ack);
@@ -614,126 +588,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   }
 
   private JobLifecycle.Backoff backoff() {
-    return new JobLifecycle.Backoff(
-        settings.backoffBase().toMillis(), settings.backoffCap().toMillis());
-  }
-
-  private void recover(WriteBatch batch, Fence f, long now) throws Exception {
-    Map<NodeKey, NodeRecord> live = view.liveNodes();
-    List<RecoveryPlanner.Requeue> plan =
-        RecoveryPlanner.plan(
-            table.activeJobs(),
-            live,
-            goneSince,
-            now,
-            settings,
-            settings.defaultMaxRuntime().toMillis());
-    JobLifecycle.Backoff backoff = backoff();
-    for (RecoveryPlanner.Requeue r : plan) {
-      JobEntry e = table.get(r.jobId());
-      if (e == null || !e.shards[r.shard()].state().holdsNode()) {
-        continue; // an earlier requeue of the same gang moved it already
-      }
-      ShardRecord s = e.shards[r.shard()];
-      NodeRecord holder = s.node().isEmpty() ? null : live.get(NodeKey.parse(s.node()));
-      if (holder == null || holder.state() == org.entente.coordinator.model.NodeState.LOST) {
-        // The node is gone: its receipt may never come, and the leader does not credit alone.
-        ledger.closeLeaderOnly(e, s, now, f.epoch(), "node lost: " + r.reason());
-      }
-      JobLifecycle.Change change =
-          JobLifecycle.requeue(
-              e.view(), r.shard(), r.reason(), r.countsAsRetry(), now, f.epoch(), backoff);
-      log.info("requeue {}/{}: {}", r.jobId(), r.shard(), r.reason());
-      metrics.shardsRequeued.inc();
-      table.apply(batch, e, change, null);
-    }
-  }
-
-  private void schedule(WriteBatch batch, Fence f, long now) throws Exception {
-    Map<NodeKey, NodeRecord> live = view.liveNodes();
-    SnapshotBuilder.Built built =
-        SnapshotBuilder.build(
-            table.all(),
-            table.active(),
-            live,
-            settings,
-            fairShare,
-            ledger.book().accounts().contributionShares(),
-            ledger.book().tracks().quarantinedNodes(),
-            now,
-            f.epoch());
-    fairShare = fairShare.advance(now, built.usage(), settings.halfLife().toMillis());
-    if (built.snapshot().pending().isEmpty()) {
-      return;
-    }
-    Decisions d = new Scheduler(settings.halfLife().toMillis()).decide(built.snapshot());
-    JobLifecycle.Backoff backoff = backoff();
-    List<PlacementDecision> logged = new ArrayList<>();
-    for (Preempt p : d.preemptions()) {
-      JobEntry e = table.get(p.victim().jobId());
-      if (e == null || !e.shards[p.victim().index()].state().holdsNode()) {
-        continue;
-      }
-      metrics.shardsPreempted.inc();
-      log.info("preempt {}: {}", p.victim(), p.reason());
-      logged.add(LedgerDuties.decision(e, e.shards[p.victim().index()], "preempt"));
-      table.apply(
-          batch,
-          e,
-          JobLifecycle.requeue(
-              e.view(), p.victim().index(), p.reason(), false, now, f.epoch(), backoff),
-          null);
-    }
-    Map<String, Map<Integer, ShardRecord>> placed = new TreeMap<>();
-    for (Place p : d.placements()) {
-      JobEntry e = table.get(p.shard().jobId());
-      ShardRecord s = e.shards[p.shard().index()];
-      if (!s.state().waiting()) {
-        continue;
-      }
-      // An earlier attempt whose receipt has not come is closed now: its number is reused no more.
-      ledger.closeLeaderOnly(
-          e, s, now, f.epoch(), "superseded by a new attempt before its receipt arrived");
-      placed
-          .computeIfAbsent(p.shard().jobId(), k -> new TreeMap<>())
-          .put(p.shard().index(), s.placed(p.node().toString(), p.reason(), now, f.epoch()));
-    }
-    for (var en : placed.entrySet()) {
-      JobEntry e = table.get(en.getKey());
-      metrics.shardsPlaced.inc(en.getValue().size());
-      table.apply(batch, e, JobLifecycle.withJob(e.view(), en.getValue(), now), null);
-      en.getValue().values().forEach(s -> logged.add(LedgerDuties.decision(e, s, "place")));
-    }
-    ledger.scheduling(logged, settings, now, f.epoch());
-    if (now - lastReasonFlush >= REASON_FLUSH_MS) {
-      lastReasonFlush = now;
-      Map<String, Map<Integer, ShardRecord>> reasons = new TreeMap<>();
-      for (Map.Entry<ShardRef, String> r : d.pending().entrySet()) {
-        JobEntry e = table.get(r.getKey().jobId());
-        ShardRecord s = e == null ? null : e.shards[r.getKey().index()];
-        if (s != null && s.state().waiting() && !r.getValue().equals(s.reason())) {
-          reasons
-              .computeIfAbsent(r.getKey().jobId(), k -> new TreeMap<>())
-              .put(r.getKey().index(), s.withReason(r.getValue(), f.epoch()));
-        }
-      }
-      for (var en : reasons.entrySet()) {
-        table.apply(
-            batch, table.get(en.getKey()), new JobLifecycle.Change(null, en.getValue()), null);
-      }
-    }
-  }
-
-  private void persistFairShare(WriteBatch batch, long now) throws Exception {
-    if (now - lastPersist < PERSIST_MS) {
-      return;
-    }
-    lastPersist = now;
-    byte[] data = Json.write(fairShare.record(settings));
-    batch.add(
-        List.of(zk.transactionOp().setData().forPath(ZkPaths.SCHEDULER_STATE, data)),
-        data.length,
-        null);
+    return SchedulingStep.backoff(settings);
   }
 
   @Override
