@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +21,10 @@ import org.entente.proto.v1.LedgerEntry;
 import org.entente.proto.v1.Observation;
 import org.entente.proto.v1.ProvenanceEntry;
 import org.entente.proto.v1.ReceiptEntry;
-import org.entente.proto.v1.RunOutput;
 import org.entente.proto.v1.SchedulingEntry;
 import org.entente.proto.v1.SealBody;
 import org.entente.proto.v1.SealEntry;
 import org.entente.proto.v1.UsageReceipt;
-import org.entente.proto.v1.VerificationEntry;
 import org.entente.security.BatchVerifier;
 import org.entente.security.Identity;
 import org.entente.security.Role;
@@ -75,8 +72,7 @@ public final class LogVerifier {
   private final Map<String, Long> receipts = new LinkedHashMap<>();
   private final Map<String, Observation> observations = new HashMap<>();
   private final Set<String> sequences = new HashSet<>();
-  private final Map<String, Long> provenance = new TreeMap<>();
-  private final Map<String, ProvenanceEntry> provenanceEntries = new TreeMap<>();
+  private final ProvenanceAudit provenance = new ProvenanceAudit();
   private final List<SchedulingEntry> scheduling = new ArrayList<>();
   private final FairnessAudit fairness = new FairnessAudit();
   private final List<Problem> problems = new ArrayList<>();
@@ -163,42 +159,12 @@ public final class LogVerifier {
     }
     observations.put(id, o);
     fairness.closed(o);
-    long bound;
-    try {
-      bound =
-          Math.multiplyExact(
-              Math.max(0, o.getObservedEndUnixMs() - o.getPlacedUnixMs()), (long) o.getGpus());
-    } catch (ArithmeticException ex) {
-      bound = -1;
+    String over = overClaim(o, "GPU-ms", o.getCreditedGpuMs(), o.getGpus());
+    if (over == null) {
+      over = overClaim(o, "CPU-ms", o.getCreditedCpuMs(), o.getCpus());
     }
-    if (o.getGpus() < 0 || o.getCreditedGpuMs() < 0 || o.getCreditedGpuMs() > bound) {
-      problem(
-          index,
-          "over-claim",
-          id
-              + " credits "
-              + o.getCreditedGpuMs()
-              + " GPU-ms, more than the observed bound "
-              + bound);
-      return;
-    }
-    long cpuBound;
-    try {
-      cpuBound =
-          Math.multiplyExact(
-              Math.max(0, o.getObservedEndUnixMs() - o.getPlacedUnixMs()), (long) o.getCpus());
-    } catch (ArithmeticException ex) {
-      cpuBound = -1;
-    }
-    if (o.getCpus() < 0 || o.getCreditedCpuMs() < 0 || o.getCreditedCpuMs() > cpuBound) {
-      problem(
-          index,
-          "over-claim",
-          id
-              + " credits "
-              + o.getCreditedCpuMs()
-              + " CPU-ms, more than the observed bound "
-              + cpuBound);
+    if (over != null) {
+      problem(index, "over-claim", over);
       return;
     }
     if (o.getLeaderOnly()) {
@@ -336,64 +302,10 @@ public final class LogVerifier {
   }
 
   private void provenanceEntry(long index, ProvenanceEntry p) {
-    if (!Sha256.isDigest(p.getModelSha256())) {
-      problem(index, "provenance", "the model digest is not a SHA-256");
-      return;
+    Problem why = provenance.check(index, p, observations::get);
+    if (why != null) {
+      problems.add(why);
     }
-    Map<String, Long> sums = new TreeMap<>();
-    Map<String, Long> cpuSums = new TreeMap<>();
-    for (String id : p.getReceiptIdsList()) {
-      Observation o = observations.get(id);
-      if (o == null) {
-        problem(
-            index,
-            "provenance",
-            "provenance of "
-                + p.getJobId()
-                + " names receipt "
-                + id
-                + " that no earlier entry holds");
-        return;
-      }
-      if (!o.getJobId().equals(p.getJobId())) {
-        problem(index, "provenance", "receipt " + id + " is not of job " + p.getJobId());
-        return;
-      }
-      sums.merge(o.getNodeNation(), o.getCreditedGpuMs(), Math::addExact);
-      cpuSums.merge(o.getNodeNation(), o.getCreditedCpuMs(), Math::addExact);
-    }
-    sums.values().removeIf(v -> v == 0);
-    cpuSums.values().removeIf(v -> v == 0);
-    Map<String, Long> statedCpu = new TreeMap<>(p.getCpuMsByNationMap());
-    statedCpu.values().removeIf(v -> v == 0);
-    if (!cpuSums.equals(statedCpu)) {
-      problem(
-          index,
-          "provenance",
-          "provenance of "
-              + p.getJobId()
-              + " states CPU-ms "
-              + statedCpu
-              + " but its receipts credit "
-              + cpuSums);
-      return;
-    }
-    Map<String, Long> stated = new TreeMap<>(p.getGpuMsByNationMap());
-    stated.values().removeIf(v -> v == 0);
-    if (!sums.equals(stated)) {
-      problem(
-          index,
-          "provenance",
-          "provenance of "
-              + p.getJobId()
-              + " states GPU-ms "
-              + stated
-              + " but its receipts credit "
-              + sums);
-      return;
-    }
-    provenance.put(p.getModelSha256(), index);
-    provenanceEntries.put(p.getModelSha256(), p);
   }
 
   private void schedulingEntry(long index, SchedulingEntry s) {
@@ -528,31 +440,16 @@ public final class LogVerifier {
 
   /** Applies a sealed verdict or quarantine to the accounts and track records. */
   private void settle(Unsealed u, Set<Long> bad) {
-    LedgerEntry e = u.other();
-    if (e.hasQuarantine()) {
-      tracks.quarantine(e.getQuarantine());
-      return;
-    }
-    VerificationEntry v = e.getVerification();
-    for (RunOutput r : v.getRunsList()) {
-      Long at = receipts.get(r.getReceiptId());
-      if (at != null && bad.contains(at)) {
-        problem(
+    Problem why =
+        VerificationAudit.settle(
             u.index(),
-            "verification",
-            "the verdict on "
-                + v.getJobId()
-                + "/"
-                + v.getShard()
-                + " relies on "
-                + r.getReceiptId()
-                + ", whose signature does not verify");
-        return;
-      }
+            u.other(),
+            id -> receipts.get(id) != null && bad.contains(receipts.get(id)),
+            accounts,
+            tracks);
+    if (why != null) {
+      problems.add(why);
     }
-    v.getAgreeingReceiptsList().forEach(accounts::release);
-    v.getWrongReceiptsList().forEach(accounts::withhold);
-    tracks.verdict(v);
   }
 
   /** Entries covered by seals: [0, sealedUpTo). */
@@ -572,11 +469,11 @@ public final class LogVerifier {
 
   /** The log index of the provenance entry of {@code modelSha256}, or null. */
   public Long provenanceIndex(String modelSha256) {
-    return provenance.get(modelSha256);
+    return provenance.index(modelSha256);
   }
 
   public ProvenanceEntry provenance(String modelSha256) {
-    return provenanceEntries.get(modelSha256);
+    return provenance.entry(modelSha256);
   }
 
   public Observation observation(String receiptId) {
@@ -597,15 +494,32 @@ public final class LogVerifier {
     }
   }
 
+  /** Why a credit exceeds (observed end - placed) x allocated units, or null when it does not. */
+  private static String overClaim(Observation o, String unit, long credited, int units) {
+    long bound;
+    try {
+      bound =
+          Math.multiplyExact(
+              Math.max(0, o.getObservedEndUnixMs() - o.getPlacedUnixMs()), (long) units);
+    } catch (ArithmeticException ex) {
+      bound = -1;
+    }
+    return units < 0 || credited < 0 || credited > bound
+        ? o.getReceiptId()
+            + " credits "
+            + credited
+            + " "
+            + unit
+            + ", more than the observed bound "
+            + bound
+        : null;
+  }
+
   private void problem(long index, String rule, String detail) {
     problems.add(new Problem(index, rule, detail));
   }
 
   static byte[] sha256(byte[] data) {
     return Sha256.newDigest().digest(data);
-  }
-
-  static String hex(byte[] b) {
-    return HexFormat.of().formatHex(b);
   }
 }

@@ -183,6 +183,41 @@ public final class VerificationAudit {
     return List.of();
   }
 
+  /**
+   * Applies a sealed verdict or quarantine that held when it was read: credits and withholds, and
+   * the track records. A verdict relying on a receipt whose signature failed (known only once the
+   * signatures are checked) settles nothing; that is the problem returned, else null.
+   */
+  static Problem settle(
+      long index,
+      org.entente.proto.v1.LedgerEntry e,
+      java.util.function.Predicate<String> badReceipt,
+      Accounts accounts,
+      TrackRecords tracks) {
+    if (e.hasQuarantine()) {
+      tracks.quarantine(e.getQuarantine());
+      return null;
+    }
+    VerificationEntry v = e.getVerification();
+    for (RunOutput r : v.getRunsList()) {
+      if (badReceipt.test(r.getReceiptId())) {
+        return problem(
+            index,
+            "the verdict on "
+                + v.getJobId()
+                + "/"
+                + v.getShard()
+                + " relies on "
+                + r.getReceiptId()
+                + ", whose signature does not verify");
+      }
+    }
+    v.getAgreeingReceiptsList().forEach(accounts::release);
+    v.getWrongReceiptsList().forEach(accounts::withhold);
+    tracks.verdict(v);
+    return null;
+  }
+
   private static Problem problem(long index, String detail) {
     return new Problem(index, "verification", detail);
   }
