@@ -100,6 +100,18 @@ final class LoopbackFederation implements AutoCloseable {
     throw new IllegalStateException("no replica leads after " + within.toSeconds() + " s");
   }
 
+  /** The replica of {@code nation}. */
+  Coordinator replica(String nation) {
+    return replicas.get(nation);
+  }
+
+  /** {@code entente_jobs_finished_total{state}} summed over the replicas. */
+  double jobsFinished(String state) {
+    return replicas.values().stream()
+        .mapToDouble(c -> c.metrics().jobsFinished.labelValues(state).get())
+        .sum();
+  }
+
   /** Nation of the leading replica. */
   String leaderNation() throws InterruptedException {
     Coordinator l = awaitLeader(Duration.ofSeconds(30));

@@ -66,6 +66,20 @@ record SubmitBurst(
       Map<String, String> labels,
       boolean awaitPlaced)
       throws Exception {
+    return run(fed, prefix, jobs, submitters, leader, labels, Map.of("replicas", "1"), awaitPlaced);
+  }
+
+  /** As above, with the jobs' {@code parameters}. */
+  static SubmitBurst run(
+      LoopbackFederation fed,
+      String prefix,
+      int jobs,
+      int submitters,
+      String leader,
+      Map<String, String> labels,
+      Map<String, String> parameters,
+      boolean awaitPlaced)
+      throws Exception {
     double placed0 = fed.shardsPlaced();
     int assigned0 = fed.assignmentsReceived();
     AtomicInteger next = new AtomicInteger();
@@ -92,7 +106,7 @@ record SubmitBurst(
               return;
             }
             for (int i; (i = next.getAndIncrement()) < jobs; ) {
-              SubmitJobRequest req = request(prefix + "-" + i, operator, labels);
+              SubmitJobRequest req = request(prefix + "-" + i, operator, labels, parameters);
               for (int attempt = 1; ; attempt++) {
                 try {
                   client.jobs(s -> s.submitJob(req));
@@ -177,6 +191,15 @@ record SubmitBurst(
   }
 
   static SubmitJobRequest request(String name, String nation, Map<String, String> labels) {
+    return request(name, nation, labels, Map.of("replicas", "1"));
+  }
+
+  /**
+   * A single-shard CPU inference job with {@code parameters} ({@code replicas}: how it is verified;
+   * the other benches run each shard once).
+   */
+  static SubmitJobRequest request(
+      String name, String nation, Map<String, String> labels, Map<String, String> parameters) {
     return SubmitJobRequest.newBuilder()
         .setSpec(
             JobSpec.newBuilder()
@@ -184,7 +207,8 @@ record SubmitBurst(
                 .setKind("inference")
                 .setShards(1)
                 .setResources(ShardResources.newBuilder().setCpus(1).setGpus(0))
-                .setPlacement(PlacementRules.newBuilder().putAllLabels(labels)))
+                .setPlacement(PlacementRules.newBuilder().putAllLabels(labels))
+                .putAllParameters(parameters))
         .setNation(nation)
         .setRequestId(name)
         .build();

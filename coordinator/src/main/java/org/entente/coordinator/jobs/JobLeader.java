@@ -278,7 +278,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   }
 
   private void reload() throws Exception {
-    table = JobTable.load(store, LOAD_TIMEOUT_MS);
+    table = JobTable.load(store, LOAD_TIMEOUT_MS, metrics);
     ledger.load(new LedgerStore(zk), LedgerLogId.read(zk));
   }
 
@@ -325,7 +325,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       takeSubmissions(batch, f, now, waiting);
       takeCancels(batch, f, now, waiting);
       takeReports(batch, f, now, waiting);
-      takeRounds(batch, waiting);
+      takeRounds(batch, f, now, waiting);
       scheduling.recover(batch, table, ledger, f.epoch(), now);
       scheduling.schedule(batch, table, ledger, f.epoch(), now);
       if (now - lastPrune >= PRUNE_EVERY_MS) {
@@ -422,7 +422,8 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     }
   }
 
-  private void takeRounds(WriteBatch batch, List<CompletableFuture<?>> waiting) throws Exception {
+  private void takeRounds(WriteBatch batch, Fence f, long now, List<CompletableFuture<?>> waiting)
+      throws Exception {
     for (RoundRequest r; (r = rounds.poll()) != null; ) {
       JobEntry e = table.get(r.jobId());
       CompletableFuture<JobRecord> done = r.done();
@@ -460,6 +461,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       }
       TrainingRecord next = t.with(r.round());
       waiting.add(done);
+      ledger.refusedUpdates(e, round, now, f.epoch());
       table.apply(
           batch,
           e,

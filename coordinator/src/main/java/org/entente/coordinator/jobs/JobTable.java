@@ -26,13 +26,18 @@ final class JobTable {
   private record Fresh(JobEntry entry, Runnable written) {}
 
   private final JobStore store;
+  private final org.entente.coordinator.metrics.CoordinatorMetrics metrics;
   private final Map<String, JobEntry> jobs;
   private final Set<String> active = new LinkedHashSet<>();
   private final Map<String, String> byRequest = new HashMap<>();
   private final List<Fresh> fresh = new ArrayList<>();
 
-  private JobTable(JobStore store, Map<String, JobEntry> jobs) {
+  private JobTable(
+      JobStore store,
+      Map<String, JobEntry> jobs,
+      org.entente.coordinator.metrics.CoordinatorMetrics m) {
     this.store = store;
+    this.metrics = m;
     this.jobs = jobs;
     for (JobEntry e : jobs.values()) {
       byRequest.put(requestKey(e.job.nation(), e.job.requestId()), e.job.id());
@@ -43,8 +48,10 @@ final class JobTable {
   }
 
   /** Reads every job from ZooKeeper (pipelined). */
-  static JobTable load(JobStore store, long timeoutMs) throws Exception {
-    return new JobTable(store, store.loadAll(timeoutMs));
+  static JobTable load(
+      JobStore store, long timeoutMs, org.entente.coordinator.metrics.CoordinatorMetrics metrics)
+      throws Exception {
+    return new JobTable(store, store.loadAll(timeoutMs), metrics);
   }
 
   static String requestKey(String nation, String requestId) {
@@ -162,9 +169,9 @@ final class JobTable {
       e.job = job;
       e.jobVersion++;
       bytes += 2048;
-      if (job.state().terminal()) {
-        active.remove(job.id());
+      if (job.state().terminal() && active.remove(job.id())) {
         log.info("job {} {}: {}", job.id(), job.state(), job.reason());
+        metrics.jobsFinished.labelValues(job.state().name()).inc();
       }
     }
     batch.add(ops, bytes, committed);

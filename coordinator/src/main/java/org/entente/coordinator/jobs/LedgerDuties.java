@@ -228,6 +228,37 @@ final class LedgerDuties {
     metrics.ledgerEntries.labelValues("verification").inc();
   }
 
+  /** Logs the updates a recorded FedAvg round left out, with the node each came from. */
+  void refusedUpdates(JobEntry e, TrainingRecord.RoundRecord round, long now, long epoch) {
+    var rule = TrainingPlan.of(e.job.spec()).aggregation();
+    for (TrainingRecord.RefusedUpdate u : round.refused()) {
+      String node =
+          u.shard() >= 0
+                  && u.shard() < e.shards.length
+                  && e.shards[u.shard()].attempt() == u.attempt()
+              ? e.shards[u.shard()].node()
+              : "";
+      writer.append(
+          LedgerEntry.newBuilder()
+              .setRefusedUpdate(
+                  org.entente.proto.v1.RefusedUpdateEntry.newBuilder()
+                      .setJobId(e.job.id())
+                      .setRound(round.round())
+                      .setShard(u.shard())
+                      .setAttempt(u.attempt())
+                      .setNode(node)
+                      .setRule(
+                          rule.rule().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                              + " clipFactor "
+                              + rule.clipFactor())
+                      .setReason(u.reason())
+                      .setAtUnixMs(now)
+                      .setEpoch(epoch))
+              .build());
+      metrics.ledgerEntries.labelValues("refused-update").inc();
+    }
+  }
+
   /** Logs a node put in quarantine by the leader after a verdict found its result wrong. */
   void quarantine(String node, String reason, long now, long epoch) {
     if (writer.book().tracks().quarantined(node)) {

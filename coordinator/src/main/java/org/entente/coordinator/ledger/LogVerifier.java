@@ -73,6 +73,7 @@ public final class LogVerifier {
   private final Map<String, Observation> observations = new HashMap<>();
   private final Set<String> sequences = new HashSet<>();
   private final ProvenanceAudit provenance = new ProvenanceAudit();
+  private final List<org.entente.proto.v1.RefusedUpdateEntry> refusedUpdates = new ArrayList<>();
   private final List<SchedulingEntry> scheduling = new ArrayList<>();
   private final FairnessAudit fairness = new FairnessAudit();
   private final List<Problem> problems = new ArrayList<>();
@@ -122,6 +123,7 @@ public final class LogVerifier {
       case SCHEDULING -> schedulingEntry(index, e.getScheduling());
       case VERIFICATION -> checked(index, e, verification.verification(index, e.getVerification()));
       case QUARANTINE -> checked(index, e, verification.quarantine(index, e.getQuarantine()));
+      case REFUSED_UPDATE -> refusedUpdates.add(e.getRefusedUpdate());
       default -> problem(index, "malformed", "a ledger entry of no known kind");
     }
   }
@@ -478,6 +480,11 @@ public final class LogVerifier {
 
   public Observation observation(String receiptId) {
     return observations.get(receiptId);
+  }
+
+  /** Training updates that rounds left out, in log order. */
+  public List<org.entente.proto.v1.RefusedUpdateEntry> refusedUpdates() {
+    return List.copyOf(refusedUpdates);
   }
 
   public List<SchedulingEntry> scheduling() {

@@ -90,6 +90,13 @@ public final class CoordinatorMetrics implements Closeable {
           .help("Calls refused by authorization")
           .labelNames("action")
           .register(registry);
+  public final Counter jobsFinished =
+      Counter.builder()
+          .name("entente_jobs_finished_total")
+          .help("Jobs this replica saw end as leader, by final state")
+          .labelNames("state")
+          .register(registry);
+
   public final Counter jobsPruned =
       Counter.builder()
           .name("entente_jobs_pruned_total")

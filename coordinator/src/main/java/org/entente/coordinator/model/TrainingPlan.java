@@ -14,7 +14,13 @@ import org.entente.coordinator.errors.InvalidRequestException;
  * runner's (steps, batch size, learning rate, model shape); their syntax is checked here too.
  * Immutable.
  */
-public record TrainingPlan(int rounds, int minShards, long roundTimeoutMs) {
+public record TrainingPlan(
+    int rounds, int minShards, long roundTimeoutMs, Aggregation aggregation) {
+  /** A plan combining updates by plain FedAvg. */
+  public TrainingPlan(int rounds, int minShards, long roundTimeoutMs) {
+    this(rounds, minShards, roundTimeoutMs, Aggregation.PLAIN);
+  }
+
   public static final int DEFAULT_ROUNDS = 10;
   public static final long DEFAULT_ROUND_TIMEOUT_MS = 30_000;
 
@@ -30,7 +36,7 @@ public record TrainingPlan(int rounds, int minShards, long roundTimeoutMs) {
     int rounds = (int) number(p, "rounds", DEFAULT_ROUNDS, 1, 100_000);
     int minShards = (int) number(p, "minShards", spec.shards() / 2 + 1, 1, spec.shards());
     long timeout = duration(p, "roundTimeout", DEFAULT_ROUND_TIMEOUT_MS, 1_000, 3_600_000);
-    return new TrainingPlan(rounds, minShards, timeout);
+    return new TrainingPlan(rounds, minShards, timeout, Aggregation.of(p));
   }
 
   /**
@@ -64,6 +70,7 @@ public record TrainingPlan(int rounds, int minShards, long roundTimeoutMs) {
     }
     number(p, "seed", 0, Long.MIN_VALUE, Long.MAX_VALUE);
     duration(p, "roundTimeout", DEFAULT_ROUND_TIMEOUT_MS, 1_000, 3_600_000);
+    Aggregation.of(p);
     String lr = p.get("learningRate");
     if (lr != null) {
       double v;

@@ -40,12 +40,41 @@ public record TrainingRecord(int rounds, CheckpointRef checkpoint, List<RoundRec
       long examples,
       CheckpointRef checkpoint,
       long openedAtMs,
-      long closedAtMs) {
+      long closedAtMs,
+      List<RefusedUpdate> refused) {
     public RoundRecord {
       contributions = List.copyOf(contributions);
       missing = List.copyOf(missing);
+      refused = refused == null ? List.of() : List.copyOf(refused);
+    }
+
+    /** A round with every update in it. */
+    public RoundRecord(
+        int round,
+        List<Contribution> contributions,
+        List<Integer> missing,
+        String closedBy,
+        double loss,
+        long examples,
+        CheckpointRef checkpoint,
+        long openedAtMs,
+        long closedAtMs) {
+      this(
+          round,
+          contributions,
+          missing,
+          closedBy,
+          loss,
+          examples,
+          checkpoint,
+          openedAtMs,
+          closedAtMs,
+          List.of());
     }
   }
+
+  /** An update a round's aggregation rule left out, and why. */
+  public record RefusedUpdate(int shard, int attempt, String reason) {}
 
   /** The last round that closed, or 0. */
   public int lastRound() {

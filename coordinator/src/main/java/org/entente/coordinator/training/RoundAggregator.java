@@ -204,7 +204,17 @@ public final class RoundAggregator implements Closeable {
         return null;
       }
       return new RoundBook.Closed(
-          ref.round(), f.get().header(), f.get().values(), List.of(), List.of(), "", 0, 0, 0, 0);
+          ref.round(),
+          f.get().header(),
+          f.get().values(),
+          List.of(),
+          List.of(),
+          "",
+          0,
+          0,
+          0,
+          0,
+          List.of());
     } catch (Exception e) {
       log.warn("could not read checkpoint {}: {}", ref.sha256(), e.toString());
       return null;
@@ -273,7 +283,8 @@ public final class RoundAggregator implements Closeable {
                             c.examples(),
                             ref,
                             c.openedAtMs(),
-                            c.closedAtMs()))
+                            c.closedAtMs(),
+                            c.refused()))
                     .thenApply(rec -> ref))
         .whenCompleteAsync(
             (ref, err) -> {

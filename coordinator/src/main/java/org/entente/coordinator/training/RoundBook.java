@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.entente.coordinator.model.TrainingPlan;
+import org.entente.coordinator.model.TrainingRecord;
 import org.entente.coordinator.model.TrainingRecord.Contribution;
 import org.entente.proto.v1.ModelHeader;
 
@@ -74,8 +75,13 @@ public final class RoundBook {
       double loss,
       long examples,
       long openedAtMs,
-      long closedAtMs)
-      implements Settled {}
+      long closedAtMs,
+      List<TrainingRecord.RefusedUpdate> refused)
+      implements Settled {
+    public Closed {
+      refused = refused == null ? List.of() : List.copyOf(refused);
+    }
+  }
 
   /** A round that could not reach its quorum. */
   public record Failed(int round, String why) implements Settled {}
@@ -231,11 +237,26 @@ public final class RoundBook {
 
   private Closed close(String by, long now) {
     List<FedAvg.Weighted> parts = new ArrayList<>();
+    List<Update> sent = new ArrayList<>(received.values());
+    for (Update u : sent) {
+      parts.add(new FedAvg.Weighted(u.values(), u.examples()));
+    }
+    RobustAggregation.Result combined = RobustAggregation.aggregate(parts, plan.aggregation());
+    java.util.Set<Integer> out = new java.util.HashSet<>();
+    List<TrainingRecord.RefusedUpdate> refused = new ArrayList<>();
+    for (RobustAggregation.Refused r : combined.refused()) {
+      Update u = sent.get(r.index());
+      out.add(r.index());
+      refused.add(new TrainingRecord.RefusedUpdate(u.shard(), u.attempt(), r.reason()));
+    }
     List<Contribution> who = new ArrayList<>();
     long examples = 0;
     double lossSum = 0;
-    for (Update u : received.values()) {
-      parts.add(new FedAvg.Weighted(u.values(), u.examples()));
+    for (int i = 0; i < sent.size(); i++) {
+      if (out.contains(i)) {
+        continue;
+      }
+      Update u = sent.get(i);
       who.add(new Contribution(u.shard(), u.attempt(), u.examples(), u.loss()));
       examples += u.examples();
       lossSum += u.loss() * u.examples();
@@ -250,14 +271,15 @@ public final class RoundBook {
         new Closed(
             open,
             layout.toBuilder().setRound(open).build(),
-            FedAvg.average(parts),
+            combined.average(),
             who,
             missing,
             by,
             lossSum / examples,
             examples,
             openedAt,
-            now);
+            now,
+            refused);
     received.clear();
     newest = c;
     open++;

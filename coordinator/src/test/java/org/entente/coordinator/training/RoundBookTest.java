@@ -130,7 +130,8 @@ class RoundBookTest {
             0,
             0,
             0,
-            0);
+            0,
+            java.util.List.of());
     RoundBook b = new RoundBook(3, new TrainingPlan(5, 3, 1_000), 2, stored);
     assertThat(b.offer(update(0, 3, 1, 1f, 1f), 0)).isEqualTo(new Accepted(3));
     var late = b.offer(update(1, 2, 1, 5f, 5f), 0);
