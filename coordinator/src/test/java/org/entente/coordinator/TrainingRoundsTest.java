@@ -220,6 +220,42 @@ class TrainingRoundsTest {
   }
 
   @Test
+  void underTheMedianRule_aPoisonedUpdateIsLeftOut_andTheLedgerNamesItsNode() throws Exception {
+    JobFederation fed = JobFederation.start(f, "robust", JobFlowTest.fast());
+    var de = fed.node("DE", "gpu-1");
+    var fr = fed.node("FR", "gpu-1");
+    var jp = fed.node("JP", "gpu-1");
+    JobSpec spec =
+        training("robust", "2", "3", "30s").toBuilder()
+            .putParameters("aggregation", "median")
+            .build();
+    String id = fed.submit("DE", spec);
+    ShardAssignment a0 = running(de, id, 0);
+    ShardAssignment a1 = running(fr, id, 1);
+    ShardAssignment a2 = running(jp, id, 2);
+
+    var r0 = send(fed, "DE", "gpu-1", a0, 1, 1, 1f, 2f, -4f);
+    var r1 = send(fed, "FR", "gpu-1", a1, 1, 1, 1.2f, 1.8f, -3.8f);
+    // JP's update is 100 times the others: far outside the round.
+    var r2 = send(fed, "JP", "gpu-1", a2, 1, 1, 100f, 200f, -400f);
+    for (var r : List.of(r0, r1)) {
+      assertThat(r.get(15, TimeUnit.SECONDS).values()).containsExactly(1.1f, 1.9f, -3.9f);
+    }
+    assertThat(r2.get(15, TimeUnit.SECONDS).header().getIncluded()).isFalse();
+
+    RoundOutcome round = job(fed, id).getTraining().getRecent(0);
+    assertThat(round.getContributionsList()).hasSize(2);
+    List<org.entente.proto.v1.RefusedUpdateEntry> refused =
+        LedgerFlowTest.verify(LedgerFlowTest.stored(fed.zk()), f.pki().bundle()).refusedUpdates();
+    assertThat(refused).hasSize(1);
+    assertThat(refused.get(0).getNode()).isEqualTo("JP/gpu-1");
+    assertThat(refused.get(0).getShard()).isEqualTo(2);
+    assertThat(refused.get(0).getRound()).isEqualTo(1);
+    assertThat(refused.get(0).getRule()).startsWith("median");
+    assertThat(refused.get(0).getReason()).contains("median distance");
+  }
+
+  @Test
   void aNode_mayNotSendForAnotherNodesShard_norForAReplacedAttempt() throws Exception {
     JobFederation fed = JobFederation.start(f, "fedauth", JobFlowTest.fast());
     var de = fed.node("DE", "gpu-1");

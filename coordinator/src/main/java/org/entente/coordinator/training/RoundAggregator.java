@@ -324,7 +324,11 @@ public final class RoundAggregator implements Closeable {
                   c.contributions().size(),
                   String.format("%.4f", c.loss()));
               for (Waiter w : waiters) {
-                w.answer().complete(answer(c, ref, true));
+                // A shard whose update the job's rule left out continues from the average too.
+                boolean in =
+                    c.refused().stream()
+                        .noneMatch(x -> x.shard() == w.shard() && x.attempt() == w.attempt());
+                w.answer().complete(answer(c, ref, in));
               }
             },
             rounds);
