@@ -292,6 +292,10 @@ public final class AuditCommand implements Callable<Integer> {
             r.put("balanceCpuHours", GpuHours.of(cpu.balanceCpuMs()));
             r.put("shareOfPool", shares.getOrDefault(n, 0.0));
             r.put("receipts", x.receipts());
+            Accounts.Checks checks = a.checks(n);
+            r.put("awaitingVerificationGpuHours", GpuHours.of(checks.heldGpuMs()));
+            r.put("withheldGpuHours", GpuHours.of(checks.withheldGpuMs()));
+            r.put("withheldCpuHours", GpuHours.of(checks.withheldCpuMs()));
             if (fairness) {
               FairnessAudit.Nation f = fair.nations().get(n);
               r.put("fairness", f == null ? new FairnessAudit.Nation(0, 0, 0, 0) : f);
@@ -299,6 +303,34 @@ public final class AuditCommand implements Callable<Integer> {
             rows.put(n, r);
           });
       doc.put("nations", rows);
+      List<Map<String, Object>> nodes = new ArrayList<>();
+      v.tracks()
+          .all()
+          .forEach(
+              (node, t) -> {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("node", node);
+                r.put("agreeingRun", t.agreeingRun());
+                r.put("agreed", t.agreedTotal());
+                r.put("wrong", t.wrongTotal());
+                r.put("quarantined", t.quarantined());
+                r.put("quarantineReason", t.quarantine());
+                nodes.add(r);
+              });
+      doc.put("verifiedNodes", nodes);
+      doc.put(
+          "refusedUpdates",
+          v.refusedUpdates().stream()
+              .map(
+                  u ->
+                      Map.of(
+                          "job", u.getJobId(),
+                          "round", u.getRound(),
+                          "shard", u.getShard(),
+                          "node", u.getNode(),
+                          "rule", u.getRule(),
+                          "reason", u.getReason()))
+              .toList());
       doc.put(
           "problems",
           problems.stream()
@@ -351,6 +383,7 @@ public final class AuditCommand implements Callable<Integer> {
       Output.table(
           out, List.of("NATION", "PASSES", "PLACEMENTS", "MAX GPUS HELD", "OVER CEILING"), f);
     }
+    printVerification(out, v, a, nations.keySet());
     if (problems.isEmpty()) {
       out.printf("audit passed: %d receipts counted%n", v.receiptsCounted());
     } else {
@@ -360,6 +393,53 @@ public final class AuditCommand implements Callable<Integer> {
       }
     }
     out.flush();
+  }
+
+  /** Quarantined nodes with why, credit withheld from wrong runs, and refused training updates. */
+  private static void printVerification(
+      PrintWriter out, LogVerifier v, Accounts a, java.util.Set<String> nations) {
+    List<List<String>> withheld = new ArrayList<>();
+    for (String n : nations) {
+      Accounts.Checks c = a.checks(n);
+      if (c.heldGpuMs() + c.heldCpuMs() + c.withheldGpuMs() + c.withheldCpuMs() > 0) {
+        withheld.add(
+            List.of(
+                n,
+                GpuHours.text(c.heldGpuMs()) + " / " + GpuHours.text(c.heldCpuMs()),
+                GpuHours.text(c.withheldGpuMs()) + " / " + GpuHours.text(c.withheldCpuMs())));
+      }
+    }
+    if (!withheld.isEmpty()) {
+      out.println();
+      Output.table(
+          out,
+          List.of(
+              "NATION", "AWAITING VERIFICATION GPU-h / CPU-h", "WITHHELD (WRONG) GPU-h / CPU-h"),
+          withheld);
+    }
+    List<List<String>> quarantined = new ArrayList<>();
+    v.tracks()
+        .all()
+        .forEach(
+            (node, t) -> {
+              if (t.quarantined()) {
+                quarantined.add(List.of(node, Long.toString(t.wrongTotal()), t.quarantine()));
+              }
+            });
+    if (!quarantined.isEmpty()) {
+      out.println();
+      Output.table(out, List.of("QUARANTINED NODE", "WRONG RESULTS", "WHY"), quarantined);
+    }
+    if (!v.refusedUpdates().isEmpty()) {
+      List<List<String>> refused = new ArrayList<>();
+      for (var u : v.refusedUpdates()) {
+        refused.add(
+            List.of(
+                u.getJobId() + " round " + u.getRound(), u.getNode(), u.getRule(), u.getReason()));
+      }
+      out.println();
+      Output.table(out, List.of("REFUSED UPDATE", "NODE", "RULE", "WHY"), refused);
+    }
   }
 
   private static CheckpointBody parse(com.google.protobuf.ByteString b) {
