@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       NodesCommand.class,
       FederationCommand.class,
       DrainCommand.class,
+      ReleaseCommand.class,
       SubmitCommand.class,
       JobsCommand.class,
       JobCommand.class,

@@ -1,6 +1,7 @@
 package org.entente.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
@@ -209,6 +210,27 @@ class VerifiedWorkTest {
         .atMost(Duration.ofSeconds(4))
         .until(() -> liar.agent().assignments().stream().noneMatch(x -> x.getJobId().equals(next)));
     assertThat(LedgerFlowTest.job(fed, "DE", next).getShards(0).getState()).isEqualTo("PENDING");
+
+    // Its own nation may not vouch for it; another nation's operator may release it.
+    org.entente.proto.v1.ReleaseNodeRequest release =
+        org.entente.proto.v1.ReleaseNodeRequest.newBuilder()
+            .setNode("DE/gpu-1")
+            .setReason("model file replaced and re-verified")
+            .build();
+    assertThatThrownBy(() -> fed.jobs("DE").releaseNode(release))
+        .isInstanceOfSatisfying(
+            io.grpc.StatusRuntimeException.class,
+            e ->
+                assertThat(e.getStatus().getCode())
+                    .isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED));
+    assertThat(fed.jobsVia("DE", "JP").releaseNode(release).getReleased()).isTrue();
+    assertThat(fed.jobs("JP").releaseNode(release).getReleased()).isFalse();
+    LedgerFlowTest.awaitAnyAssignment(liar.agent(), next);
+    List<byte[]> after = LedgerFlowTest.stored(fed.zk());
+    LogVerifier audited = LedgerFlowTest.verify(after, f.pki().bundle());
+    assertThat(audited.problems()).isEmpty();
+    assertThat(audited.tracks().quarantinedNodes()).isEmpty();
+    assertThat(audited.tracks().of("DE/gpu-1").wrongTotal()).isEqualTo(1);
   }
 
   @Test

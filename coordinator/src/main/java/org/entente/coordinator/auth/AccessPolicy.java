@@ -10,7 +10,8 @@ import org.entente.security.Role;
  * own nation; only coordinators call coordinator-internal RPCs; any member role except nodes may
  * read the federation and jobs; any member but a node may read the ledger; an auditor may read the
  * ledger and nothing else (it audits; it does not operate); any member but an auditor may read and
- * store artifacts. Stateless.
+ * store artifacts; a quarantined node is released by an operator of another nation than its own.
+ * Stateless.
  */
 public final class AccessPolicy {
   private AccessPolicy() {}
@@ -55,6 +56,17 @@ public final class AccessPolicy {
                   + caller.nation()
                   + ", not "
                   + targetNation);
+        }
+      }
+      case RELEASE_NODE -> {
+        require(caller, Role.OPERATOR, action);
+        if (caller.nation().equals(targetNation)) {
+          // Its own nation vouching for a node found wrong would undo the check.
+          throw new ForbiddenException(
+              "operator "
+                  + caller
+                  + " may not release a node of its own nation from quarantine; an operator of"
+                  + " another member nation must");
         }
       }
       case EXCHANGE_ROUND -> require(caller, Role.NODE, action);

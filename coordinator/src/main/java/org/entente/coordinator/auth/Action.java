@@ -25,5 +25,7 @@ public enum Action {
   /** Download or look up a stored artifact. */
   READ_ARTIFACTS,
   /** Read the contribution ledger: entries, checkpoints, proofs. */
-  READ_LEDGER
+  READ_LEDGER,
+  /** Release a node of the target nation from quarantine (an operator of another nation). */
+  RELEASE_NODE
 }

@@ -69,6 +69,9 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private record RoundRequest(
       String jobId, TrainingRecord.RoundRecord round, CompletableFuture<JobRecord> done) {}
 
+  private record ReleaseRequest(
+      String node, String reason, String by, CompletableFuture<Boolean> done) {}
+
   private record ReportBatch(
       NodeKey node, List<Report> reports, CompletableFuture<List<Boolean>> done) {}
 
@@ -89,6 +92,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private final ConcurrentLinkedQueue<CancelRequest> cancels = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<RoundRequest> rounds = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<ReportBatch> reports = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<ReleaseRequest> releases = new ConcurrentLinkedQueue<>();
   private volatile Fence fence;
   private volatile Runnable onFenced = () -> {};
   private ScheduledFuture<?> ticker;
@@ -196,6 +200,21 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       return done;
     }
     cancels.add(new CancelRequest(jobId, reason, callerNation, done));
+    nudge();
+    return done;
+  }
+
+  /**
+   * Releases a quarantined node, logging who released it; completes with false when the node was
+   * not quarantined (nothing changes).
+   */
+  public CompletableFuture<Boolean> release(String node, String reason, String by) {
+    CompletableFuture<Boolean> done = new CompletableFuture<>();
+    if (fence == null) {
+      done.completeExceptionally(notLeading());
+      return done;
+    }
+    releases.add(new ReleaseRequest(node, reason, by, done));
     nudge();
     return done;
   }
@@ -309,6 +328,9 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     for (RoundRequest r; (r = rounds.poll()) != null; ) {
       r.done().completeExceptionally(e);
     }
+    for (ReleaseRequest r; (r = releases.poll()) != null; ) {
+      r.done().completeExceptionally(e);
+    }
   }
 
   private void pass() {
@@ -326,6 +348,15 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       takeCancels(batch, f, now, waiting);
       takeReports(batch, f, now, waiting);
       takeRounds(batch, f, now, waiting);
+      for (ReleaseRequest r; (r = releases.poll()) != null; ) {
+        CompletableFuture<Boolean> done = r.done();
+        if (!ledger.release(r.node(), r.reason(), r.by(), now, f.epoch())) {
+          done.complete(false);
+          continue;
+        }
+        waiting.add(done);
+        acks.add(() -> done.complete(true));
+      }
       scheduling.recover(batch, table, ledger, f.epoch(), now);
       scheduling.schedule(batch, table, ledger, f.epoch(), now);
       if (now - lastPrune >= PRUNE_EVERY_MS) {

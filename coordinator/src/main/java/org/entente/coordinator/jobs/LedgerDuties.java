@@ -259,6 +259,30 @@ final class LedgerDuties {
     }
   }
 
+  /**
+   * Logs a quarantined node's release by {@code by} (an operator's identity URI); false when the
+   * node is not quarantined.
+   */
+  boolean release(String node, String reason, String by, long now, long epoch) {
+    if (!writer.book().tracks().quarantined(node)) {
+      return false;
+    }
+    writer.append(
+        LedgerEntry.newBuilder()
+            .setQuarantine(
+                QuarantineEntry.newBuilder()
+                    .setNode(node)
+                    .setQuarantined(false)
+                    .setReason(reason)
+                    .setBy(by)
+                    .setAtUnixMs(now)
+                    .setEpoch(epoch))
+            .build());
+    metrics.ledgerEntries.labelValues("release").inc();
+    log.info("node {} released from quarantine by {}: {}", node, by, reason);
+    return true;
+  }
+
   /** Logs a node put in quarantine by the leader after a verdict found its result wrong. */
   void quarantine(String node, String reason, long now, long epoch) {
     if (writer.book().tracks().quarantined(node)) {

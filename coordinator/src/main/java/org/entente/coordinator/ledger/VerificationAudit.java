@@ -171,6 +171,13 @@ public final class VerificationAudit {
 
   /** Checks a quarantine or release. */
   List<Problem> quarantine(long index, QuarantineEntry q) {
+    if (!q.getQuarantined() && (q.getBy().isEmpty() || q.getBy().equals("leader"))) {
+      return List.of(
+          new Problem(
+              index,
+              "quarantine",
+              "the release of " + q.getNode() + " names no operator who released it"));
+    }
     if (q.getQuarantined() && q.getBy().equals("leader") && !foundWrong.contains(q.getNode())) {
       return List.of(
           new Problem(

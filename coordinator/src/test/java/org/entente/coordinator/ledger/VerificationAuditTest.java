@@ -111,6 +111,44 @@ class VerificationAuditTest {
   }
 
   @Test
+  void releaseNamingNoOperator_quarantine_andANamedOneClearsTheQuarantine() {
+    Runs r = runs();
+    Log log = F.log();
+    held(log, r.de(), BAD);
+    held(log, r.fr(), GOOD);
+    held(log, r.jp(), GOOD);
+    verdict(log, majority(r));
+    log.append(quarantine("DE/gpu-1", true, "leader"));
+    long anonymous = log.append(quarantine("DE/gpu-1", false, "leader"));
+    log.seal();
+    LogVerifier v = F.verify(log.entries(), 1);
+    assertThat(v.problems())
+        .extracting(Problem::index, Problem::rule)
+        .containsExactly(tuple(anonymous, "quarantine"));
+    assertThat(v.tracks().quarantinedNodes()).containsExactly("DE/gpu-1");
+
+    Log named = F.log();
+    held(named, r.de(), BAD);
+    held(named, r.fr(), GOOD);
+    held(named, r.jp(), GOOD);
+    verdict(named, majority(r));
+    named.append(quarantine("DE/gpu-1", true, "leader"));
+    named.append(quarantine("DE/gpu-1", false, "entente://FR/operator/ops-1"));
+    named.seal();
+    LogVerifier w = F.verify(named.entries(), 1);
+    assertThat(w.problems()).isEmpty();
+    assertThat(w.tracks().quarantinedNodes()).isEmpty();
+    assertThat(w.tracks().of("DE/gpu-1").agreeingRun()).isZero();
+  }
+
+  private static LedgerEntry quarantine(String node, boolean on, String by) {
+    return LedgerEntry.newBuilder()
+        .setQuarantine(
+            QuarantineEntry.newBuilder().setNode(node).setQuarantined(on).setBy(by).setReason("r"))
+        .build();
+  }
+
+  @Test
   void heldRunWithoutAVerdict_isChargedButNotYetCredited() {
     Runs r = runs();
     Log log = F.log();

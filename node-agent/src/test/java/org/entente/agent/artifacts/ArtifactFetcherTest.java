@@ -538,9 +538,7 @@ class ArtifactFetcherTest {
           .cause()
           .isInstanceOf(ArtifactException.class)
           .hasMessage(
-              "model: "
-                  + uri
-                  + ": nothing received for 2 s; download abandoned, nothing was kept");
+              "model: " + uri + ": nothing received for 2 s; download abandoned, nothing was kept");
     } finally {
       stall.countDown();
       worker.shutdownNow();
