@@ -104,7 +104,8 @@ class LedgerAttackTest {
   }
 
   @Test
-  void receiptClaimingMoreThanObservedWallTimeTimesGpus_isRefused() throws Exception {
+  void receiptClaimingMoreThanObservedWallTimeTimesGpus_isRefused_andTheNodeQuarantined()
+      throws Exception {
     JobFederation fed = JobFederation.start(f, "overclaim", JobFlowTest.fast());
     CuratorFramework zk = fed.zk();
     KeyMaterial keys = f.node("DE", "gpu-1");
@@ -126,9 +127,21 @@ class LedgerAttackTest {
     assertThat(closed.getObserved().getCreditedGpuMs()).isZero();
     assertThat(closed.getObserved().getNote()).contains("over-claim");
     assertThat(fed.leader().metrics().receiptsRefused.labelValues("over-claim").get()).isEqualTo(1);
+    // The node's own signed claim is logged as the evidence every auditor checks.
+    assertThat(UsageReceipt.parseFrom(closed.getAgentBody()).getGpuMs()).isEqualTo(r.getGpuMs());
     LogVerifier v = verified(zk);
     assertThat(v.problems()).isEmpty();
     assertThat(v.accounts().nation("DE").contributedGpuMs()).isZero();
+    assertThat(v.tracks().quarantinedNodes()).containsExactly("DE/gpu-1");
+    assertThat(v.tracks().of("DE/gpu-1").quarantine()).contains("over-claim");
+
+    // Quarantined: its next shard waits rather than run there.
+    String next = fed.submit("FR", JobFlowTest.spec("after", 1, 1));
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> de.assignments().stream().noneMatch(x -> x.getJobId().equals(next)));
+    assertThat(job(fed, "FR", next).getShards(0).getState()).isEqualTo("PENDING");
   }
 
   @Test

@@ -156,7 +156,9 @@ final class LedgerDuties {
         signed == null
             ? new Refusal("missing", "the agent sent no receipt")
             : ReceiptCheck.matchFacts(signed, f, now, now);
-    if (refused == null && writer.book().sequenceUsed(f.node(), signed.receipt().getSequence())) {
+    boolean overClaim = refused != null && refused.rule().equals("over-claim");
+    if ((refused == null || overClaim)
+        && writer.book().sequenceUsed(f.node(), signed.receipt().getSequence())) {
       refused =
           new Refusal(
               "replay",
@@ -166,20 +168,30 @@ final class LedgerDuties {
                   + signed.receipt().getSequence()
                   + " before");
     }
+    ByteString certSha = null;
+    if (refused == null || refused.rule().equals("over-claim")) { // signed by the node itself
+      try {
+        certSha = writer.logCertificate(signed.certificate().getEncoded());
+      } catch (java.security.cert.CertificateEncodingException ex) {
+        refused = new Refusal("certificate", "the certificate does not encode");
+      }
+    }
     if (refused != null) {
       metrics.receiptsRefused.labelValues(refused.rule()).inc();
       log.warn(
           "receipt for {} refused ({}); closing it alone, crediting nothing",
           f.receiptId(),
           refused);
-      leaderOnly(f, now, epoch, "receipt refused: " + refused);
-      return false;
-    }
-    ByteString certSha;
-    try {
-      certSha = writer.logCertificate(signed.certificate().getEncoded());
-    } catch (java.security.cert.CertificateEncodingException ex) {
-      leaderOnly(f, now, epoch, "receipt refused: the certificate does not encode");
+      if (certSha != null) {
+        // The node signed a claim above what it can have run: the receipt is the evidence.
+        writer.append(
+            ReceiptEntries.overClaimed(
+                signed, certSha, f, now, epoch, "receipt refused: " + refused));
+        metrics.ledgerEntries.labelValues("leader-only").inc();
+        quarantine(f.node(), "over-claim: " + refused.detail(), now, epoch);
+      } else {
+        leaderOnly(f, now, epoch, "receipt refused: " + refused);
+      }
       return false;
     }
     writer.append(ReceiptEntries.dualSigned(signed, certSha, f, now, epoch, held));
@@ -283,7 +295,10 @@ final class LedgerDuties {
     return true;
   }
 
-  /** Logs a node put in quarantine by the leader after a verdict found its result wrong. */
+  /**
+   * Logs a node put in quarantine by the leader after a verdict found its result wrong, or after it
+   * signed a receipt claiming more than it can have run.
+   */
   void quarantine(String node, String reason, long now, long epoch) {
     if (writer.book().tracks().quarantined(node)) {
       return;

@@ -170,49 +170,19 @@ public final class LogVerifier {
       return;
     }
     if (o.getLeaderOnly()) {
-      if (o.getCreditedGpuMs() != 0 || o.getCreditedCpuMs() != 0 || !r.getAgentBody().isEmpty()) {
-        problem(
-            index,
-            "leader-only",
-            id + " is a leader-only closure but credits or carries a receipt");
+      if (o.getCreditedGpuMs() != 0 || o.getCreditedCpuMs() != 0) {
+        problem(index, "leader-only", id + " is a leader-only closure but credits something");
+        return;
+      }
+      if (!r.getAgentBody().isEmpty() && !overClaimEvidence(index, r, o, id)) {
         return;
       }
       verification.receipt(o, null);
       unsealed.add(new Unsealed(index, o));
       return;
     }
-    Known signer = certificates.get(r.getAgentCertificateSha256());
-    if (signer == null) {
-      problem(
-          index, "unknown-certificate", id + " names an agent certificate no earlier entry logged");
-      return;
-    }
-    String node = signer.identity().nation() + "/" + signer.identity().name();
-    if (signer.identity().role() != Role.NODE
-        || !node.equals(o.getNode())
-        || !signer.identity().nation().equals(o.getNodeNation())) {
-      problem(
-          index,
-          "signer",
-          id + " ran on " + o.getNode() + " but is signed by " + signer.identity());
-      return;
-    }
-    UsageReceipt u;
-    try {
-      u = UsageReceipt.parseFrom(r.getAgentBody());
-    } catch (InvalidProtocolBufferException ex) {
-      problem(index, "malformed", id + ": the agent's receipt does not decode");
-      return;
-    }
-    if (!u.getJobId().equals(o.getJobId())
-        || u.getShard() != o.getShard()
-        || u.getAttempt() != o.getAttempt()
-        || !u.getNode().equals(o.getNode())
-        || !u.getNodeNation().equals(o.getNodeNation())
-        || !u.getChargedNation().equals(o.getChargedNation())
-        || u.getGpus() != o.getGpus()) {
-      problem(
-          index, "mismatch", id + ": the agent's receipt and the leader's observation disagree");
+    UsageReceipt u = agentReceipt(index, r, o, id);
+    if (u == null) {
       return;
     }
     if (u.getGpuMs() != o.getCreditedGpuMs()
@@ -228,25 +198,114 @@ public final class LogVerifier {
               + u.getGpuMs());
       return;
     }
+    if (!usedSequence(index, o, u)) {
+      return;
+    }
+    pendingSignature(index, r);
+    verification.receipt(o, u);
+    unsealed.add(new Unsealed(index, o));
+  }
+
+  /**
+   * A leader-only closure may carry the agent's receipt only as evidence that the node claimed more
+   * than the leader observed (the leader then quarantines it): the receipt must be the node's own,
+   * for this attempt, and really above the bound, so a leader cannot frame an honest node.
+   */
+  private boolean overClaimEvidence(long index, ReceiptEntry r, Observation o, String id) {
+    UsageReceipt u = agentReceipt(index, r, o, id);
+    if (u == null) {
+      return false;
+    }
+    String over = overClaim(o, "GPU-ms", u.getGpuMs(), o.getGpus());
+    if (over == null) {
+      over = overClaim(o, "CPU-ms", u.getCpuMs(), o.getCpus());
+    }
+    if (over == null && u.getCpus() == o.getCpus()) {
+      problem(
+          index,
+          "leader-only",
+          id
+              + " is closed alone with the node's receipt as evidence, but the receipt claims no"
+              + " more than the observed bound: it should have been countersigned");
+      return false;
+    }
+    if (!usedSequence(index, o, u)) {
+      return false;
+    }
+    pendingSignature(index, r);
+    verification.overClaimed(o.getNode());
+    return true;
+  }
+
+  private boolean usedSequence(long index, Observation o, UsageReceipt u) {
     if (!sequences.add(o.getNode() + "#" + u.getSequence())) {
       problem(
           index,
           "replay",
-          id + ": node " + o.getNode() + " used sequence " + u.getSequence() + " before");
-      return;
+          o.getReceiptId()
+              + ": node "
+              + o.getNode()
+              + " used sequence "
+              + u.getSequence()
+              + " before");
+      return false;
     }
+    return true;
+  }
+
+  private void pendingSignature(long index, ReceiptEntry r) {
     pendingSignatures.add(
         new SignatureCheck(
             index,
             "agent-signature",
             new BatchVerifier.Item(
-                signer.key(),
+                certificates.get(r.getAgentCertificateSha256()).key(),
                 Signatures.RECEIPT,
                 r.getAgentBody().toByteArray(),
                 r.getAgentSignature().toByteArray(),
                 r.getAgentSignatureNonce().toByteArray())));
-    verification.receipt(o, u);
-    unsealed.add(new Unsealed(index, o));
+  }
+
+  /**
+   * The agent's receipt in {@code r}, when it names a logged node certificate of the node and
+   * nation observed and describes the observed attempt; else null, the problem recorded.
+   */
+  private UsageReceipt agentReceipt(long index, ReceiptEntry r, Observation o, String id) {
+    Known signer = certificates.get(r.getAgentCertificateSha256());
+    if (signer == null) {
+      problem(
+          index, "unknown-certificate", id + " names an agent certificate no earlier entry logged");
+      return null;
+    }
+    String node = signer.identity().nation() + "/" + signer.identity().name();
+    if (signer.identity().role() != Role.NODE
+        || !node.equals(o.getNode())
+        || !signer.identity().nation().equals(o.getNodeNation())) {
+      problem(
+          index,
+          "signer",
+          id + " ran on " + o.getNode() + " but is signed by " + signer.identity());
+      return null;
+    }
+    UsageReceipt u;
+    try {
+      u = UsageReceipt.parseFrom(r.getAgentBody());
+    } catch (InvalidProtocolBufferException ex) {
+      problem(index, "malformed", id + ": the agent's receipt does not decode");
+      return null;
+    }
+    if (!u.getJobId().equals(o.getJobId())
+        || u.getShard() != o.getShard()
+        || u.getAttempt() != o.getAttempt()
+        || !u.getNode().equals(o.getNode())
+        || !u.getNodeNation().equals(o.getNodeNation())
+        || !u.getChargedNation().equals(o.getChargedNation())
+        || u.getGpus() != o.getGpus()) {
+      problem(
+          index, "mismatch", id + ": the agent's receipt and the leader's observation disagree");
+      return null;
+    }
+    return u;
   }
 
   private void seal(long index, SealEntry s) {

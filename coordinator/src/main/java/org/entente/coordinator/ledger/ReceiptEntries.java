@@ -6,9 +6,10 @@ import org.entente.proto.v1.Observation;
 import org.entente.proto.v1.ReceiptEntry;
 
 /**
- * The two shapes of an attempt's closing entry, built in one place: dual-signed (the agent's exact
- * receipt bytes with the leader's observation) and leader-only (the observation alone, crediting
- * nothing). Stateless and pure.
+ * The shapes of an attempt's closing entry, built in one place: dual-signed (the agent's exact
+ * receipt bytes with the leader's observation), leader-only (the observation alone, crediting
+ * nothing) and over-claimed (leader-only, carrying the refused receipt as evidence). Stateless and
+ * pure.
  */
 public final class ReceiptEntries {
   private ReceiptEntries() {}
@@ -69,6 +70,28 @@ public final class ReceiptEntries {
                 .setAgentCertificateSha256(certificateSha256)
                 .setAgentSignatureNonce(ByteString.copyFrom(signed.nonce()))
                 .setObserved(o))
+        .build();
+  }
+
+  /**
+   * A closure crediting nothing that carries the node's receipt as evidence that it claimed more
+   * than the leader observed, so every auditor can check why the node was quarantined.
+   */
+  public static LedgerEntry overClaimed(
+      ReceiptCheck.Signed signed,
+      ByteString certificateSha256,
+      AttemptFacts f,
+      long nowMs,
+      long epoch,
+      String note) {
+    LedgerEntry closure = leaderOnly(f, nowMs, epoch, note);
+    return closure.toBuilder()
+        .setReceipt(
+            closure.getReceipt().toBuilder()
+                .setAgentBody(signed.signed().getBody())
+                .setAgentSignature(signed.signed().getSignature())
+                .setAgentCertificateSha256(certificateSha256)
+                .setAgentSignatureNonce(ByteString.copyFrom(signed.nonce())))
         .build();
   }
 

@@ -20,8 +20,8 @@ import org.entente.proto.v1.VerificationEntry;
  * Rules: each run names an earlier dual-signed receipt of the same shard, held for its check, by
  * the node and nation the entry says, with the output digest the agent signed; the outcome, the
  * accepted digest and the agreeing and wrong runs are what {@link Replication} decides on those
- * runs; no receipt is settled twice; the leader quarantines only a node a verdict found wrong. Not
- * thread-safe.
+ * runs; no receipt is settled twice; the leader quarantines only a node a verdict found wrong or
+ * whose own signed receipt claimed more than the leader observed. Not thread-safe.
  */
 public final class VerificationAudit {
   /** What the audit keeps of a replicated run's receipt. */
@@ -46,6 +46,11 @@ public final class VerificationAudit {
             o.getNodeNation(),
             agent == null ? Set.of() : new TreeSet<>(agent.getOutputSha256List()),
             agent != null));
+  }
+
+  /** Notes a node whose own signed receipt claimed more than the leader observed. */
+  void overClaimed(String node) {
+    foundWrong.add(node);
   }
 
   /** Checks a verdict; returns the problems (empty when it holds). */
@@ -185,7 +190,7 @@ public final class VerificationAudit {
               "quarantine",
               "the leader quarantined "
                   + q.getNode()
-                  + " but no earlier verdict found a result of it wrong"));
+                  + " but no earlier verdict found a result of it wrong, nor did it over-claim"));
     }
     return List.of();
   }

@@ -273,4 +273,61 @@ class VerificationAuditTest {
     assertThat(List.of(v.accounts().nation("DE").contributedGpuMs()))
         .containsExactly(r.de().gpuMs());
   }
+
+  /** A leader-only closure carrying the node's own receipt claiming {@code gpuMs}. */
+  private static long refusedWithEvidence(Log log, Run r, long gpuMs) {
+    return log.receipt(
+        LedgerFixture.sign(LedgerFixture.usage(r).setGpuMs(gpuMs).build(), F.node(r.node())),
+        LedgerFixture.observation(r).setLeaderOnly(true).setNote("receipt refused").build());
+  }
+
+  @Test
+  void overClaimEvidence_justifiesTheQuarantine_andCreditsNothing() {
+    Run r = F.run("j9-2", 0, "DE/gpu-1", "FR", 1, 10_000);
+    Log log = F.log();
+    refusedWithEvidence(log, r, r.boundGpuMs() + 1);
+    log.append(quarantine("DE/gpu-1", true, "leader"));
+    log.seal();
+
+    LogVerifier v = F.verify(log.entries(), 1);
+
+    assertThat(v.problems()).isEmpty();
+    assertThat(v.tracks().quarantinedNodes()).containsExactly("DE/gpu-1");
+    assertThat(v.accounts().nation("DE").contributedGpuMs()).isZero();
+    assertThat(v.accounts().nation("FR").consumedGpuMs()).isZero();
+  }
+
+  @Test
+  void leaderFramingAnHonestNodeAsOverClaiming_leaderOnlyAndQuarantine() {
+    Run r = F.run("j9-3", 0, "DE/gpu-1", "FR", 1, 10_000);
+    Log log = F.log();
+    long closure = refusedWithEvidence(log, r, r.boundGpuMs()); // at the bound: honest
+    long framed = log.append(quarantine("DE/gpu-1", true, "leader"));
+    log.seal();
+
+    LogVerifier v = F.verify(log.entries(), 1);
+
+    assertThat(v.problems())
+        .extracting(Problem::index, Problem::rule)
+        .containsExactly(tuple(closure, "leader-only"), tuple(framed, "quarantine"));
+  }
+
+  @Test
+  void overClaimEvidenceSignedByAnotherNode_signer_andNoQuarantine() {
+    Run r = F.run("j9-4", 0, "DE/gpu-1", "FR", 1, 10_000);
+    Log log = F.log();
+    long closure =
+        log.receipt(
+            LedgerFixture.sign(
+                LedgerFixture.usage(r).setGpuMs(r.boundGpuMs() * 10).build(), F.node("DE/gpu-2")),
+            LedgerFixture.observation(r).setLeaderOnly(true).build());
+    long framed = log.append(quarantine("DE/gpu-1", true, "leader"));
+    log.seal();
+
+    LogVerifier v = F.verify(log.entries(), 1);
+
+    assertThat(v.problems())
+        .extracting(Problem::index, Problem::rule)
+        .containsExactly(tuple(closure, "signer"), tuple(framed, "quarantine"));
+  }
 }
