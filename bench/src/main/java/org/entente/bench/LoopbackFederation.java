@@ -65,6 +65,15 @@ final class LoopbackFederation implements AutoCloseable {
       throws Exception {
     LoopbackFederation f = new LoopbackFederation(pki);
     try {
+      List<KeyMaterial> operators = new java.util.ArrayList<>();
+      for (String n : pki.bundle().nations()) {
+        operators.add(pki.issue(new Identity(n, Role.OPERATOR, "bench-ops")));
+      }
+      org.entente.proto.v1.SignedGenesis genesis =
+          org.entente.coordinator.governance.Founding.signed(
+              org.entente.coordinator.governance.Founding.draft(
+                  "bench", pki.bundle(), scheduling, 0, CLOCK.millis()),
+              operators);
       for (String n : NATIONS.subList(0, count)) {
         KeyMaterial keys =
             pki.issue(
@@ -73,7 +82,8 @@ final class LoopbackFederation implements AutoCloseable {
                 "localhost");
         CoordinatorSettings s =
             CoordinatorSettings.defaults(keys, pki.bundle(), "127.0.0.1", 0, zkConnect, chroot)
-                .withScheduling(scheduling);
+                .withScheduling(scheduling)
+                .withGenesis(genesis);
         Coordinator c = new Coordinator(s, CLOCK);
         f.replicas.put(n, c);
         c.start();

@@ -22,7 +22,6 @@ import picocli.CommandLine.Command;
       NodesCommand.class,
       FederationCommand.class,
       DrainCommand.class,
-      ReleaseCommand.class,
       SubmitCommand.class,
       JobsCommand.class,
       JobCommand.class,
@@ -30,6 +29,7 @@ import picocli.CommandLine.Command;
       QuotasCommand.class,
       ArtifactCommand.class,
       org.entente.cli.ledger.LedgerCommand.class,
+      org.entente.cli.gov.GovCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -42,7 +42,8 @@ import picocli.CommandLine.Command;
       "5:not found",
       "6:invalid file, config or argument (nothing changed)",
       "7:conflicts with newer state (nothing changed)",
-      "8:verification failed: the ledger or a proof breaks a rule"
+      "8:verification failed: the ledger, a proof or the governance chain breaks a rule",
+      "9:stopped at a confirmation prompt (nothing changed)"
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

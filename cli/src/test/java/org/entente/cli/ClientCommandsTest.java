@@ -201,17 +201,6 @@ class ClientCommandsTest {
   }
 
   @Test
-  void release_ownNationsNode_isDenied_andAnUnquarantinedNodeChangesNothing() {
-    String line =
-        asDe("release", "DE/gpu-01", "--reason", "trust me").oneLineError(ExitCodes.DENIED);
-    assertThat(line).contains("PERMISSION_DENIED").contains("own nation");
-    // DE's operator may release a node of another nation; FR/gpu-01 is not quarantined.
-    Cli.Result r = asDe("release", "FR/gpu-01", "--reason", "checked").succeeded();
-    assertThat(r.out()).contains("FR/gpu-01 was not quarantined; nothing changed");
-    assertThat(asDe("release", "FR/gpu-01").exitCode()).isEqualTo(ExitCodes.USAGE);
-  }
-
-  @Test
   void drain_targetWithoutNation_exitsInvalid() {
     String line = asDe("drain", "gpu-01").oneLineError(ExitCodes.INVALID);
     assertThat(line).contains("NATION/NODE");

@@ -24,6 +24,12 @@ import org.entente.coordinator.api.ReplicaClients;
 import org.entente.coordinator.artifacts.ArtifactApiService;
 import org.entente.coordinator.artifacts.ArtifactStore;
 import org.entente.coordinator.artifacts.ReplicatedArtifacts;
+import org.entente.coordinator.governance.Founding;
+import org.entente.coordinator.governance.GovernanceApiService;
+import org.entente.coordinator.governance.GovernanceApplier;
+import org.entente.coordinator.governance.GovernanceKeeper;
+import org.entente.coordinator.governance.GovernanceStore;
+import org.entente.coordinator.governance.GovernedStates;
 import org.entente.coordinator.grpc.DeadlineInterceptor;
 import org.entente.coordinator.grpc.HardenedServers;
 import org.entente.coordinator.jobs.JobLeader;
@@ -49,6 +55,7 @@ import org.entente.coordinator.zk.Json;
 import org.entente.coordinator.zk.ReplicaRecord;
 import org.entente.coordinator.zk.RevocationPoller;
 import org.entente.coordinator.zk.ZkPaths;
+import org.entente.proto.v1.GovernedState;
 import org.entente.security.FederationTrust;
 import org.entente.security.IdentityInterceptor;
 import org.entente.security.PeerRejectedException;
@@ -66,6 +73,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Coordinator implements Closeable {
   private static final java.time.Duration WITNESS_INTERVAL = java.time.Duration.ofMillis(250);
+  private static final java.time.Duration GOVERNANCE_INTERVAL = java.time.Duration.ofMillis(250);
   private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
 
   private final CoordinatorSettings settings;
@@ -87,6 +95,11 @@ public final class Coordinator implements Closeable {
   private ReplicatedArtifacts artifacts;
   private RoundAggregator rounds;
   private LedgerWitness witness;
+  private GovernanceStore governanceStore;
+  private GovernanceKeeper governance;
+  private GovernanceApplier applier;
+  private final java.util.concurrent.atomic.AtomicReference<SchedulingSettings> scheduling =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private Server server;
   private HealthStatusManager health;
   private ReplicaRecord self;
@@ -121,7 +134,14 @@ public final class Coordinator implements Closeable {
               + " s");
     }
     FederationStore store = new FederationStore(zk, clock);
-    trust.replaceBundle(store.bootstrap(settings.trustBundle()));
+    governanceStore = new GovernanceStore(zk);
+    governance =
+        new GovernanceKeeper(governanceStore, settings.trustBundle(), settings.genesis(), metrics);
+    governance.found();
+    store.record(GovernedStates.trustBundle(governance.state()));
+    applyGoverned(governance.state());
+    governance.onChange(this::applyGoverned);
+    governance.start(zk, GOVERNANCE_INTERVAL);
     checkOwnCertificate();
     revocations = new RevocationPoller(store, trust);
     revocations.start(zk, settings.revocationPollInterval());
@@ -177,7 +197,8 @@ public final class Coordinator implements Closeable {
             epochs,
             view,
             clock,
-            settings.scheduling(),
+            scheduling::get,
+            governance::entries,
             metrics,
             settings.keys(),
             trust,
@@ -201,16 +222,19 @@ public final class Coordinator implements Closeable {
             clock,
             metrics);
     witness.start(WITNESS_INTERVAL);
+    applier = new GovernanceApplier(zk, governanceStore, governance, epochs, clock, metrics);
     LeaderElection.Listener both =
         new LeaderElection.Listener() {
           @Override
           public void onLeading(Fence f) {
             roster.onLeading(f);
             jobLeader.onLeading(f);
+            applier.onLeading(f);
           }
 
           @Override
           public void onNotLeading(String why) {
+            applier.onNotLeading(why);
             jobLeader.onNotLeading(why);
             roster.onNotLeading(why);
           }
@@ -249,11 +273,14 @@ public final class Coordinator implements Closeable {
             witness::alarms));
     services.addService(trainingApi);
     services.addService(
+        new GovernanceApiService(governanceStore, governance, applier::nudge, clock));
+    services.addService(
         new JobApiService(
             leaderLink, jobView, view, () -> trust.snapshot().bundle().nations(), zk));
     trust.onChange(gateway::cutRevoked);
     view.onMembershipChange(roster::nudge);
     roster.onFenced(() -> election.rejoin("a write was fenced: a newer epoch exists"));
+    applier.onFenced(() -> election.rejoin("a governance write was fenced"));
     jobLeader.onFenced(() -> election.rejoin("a job write was fenced or failed to load"));
     view.onMembershipChange(jobLeader::nudge);
     keeper.start(
@@ -277,6 +304,17 @@ public final class Coordinator implements Closeable {
     }
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     log.info("replica {} serving at {}", self.participantId(), address);
+  }
+
+  /** Installs what governance decided: trust for every handshake, quotas and policy. */
+  private void applyGoverned(GovernedState s) {
+    trust.replaceGoverned(GovernedStates.trustBundle(s), java.util.Set.copyOf(s.getRevokedList()));
+    scheduling.set(Founding.governed(settings.scheduling(), s));
+  }
+
+  /** This replica's view of governance (after {@link #start}). */
+  public GovernanceKeeper governance() {
+    return governance;
   }
 
   private void checkOwnCertificate() throws PeerRejectedException {
@@ -350,6 +388,8 @@ public final class Coordinator implements Closeable {
       }
     }
     // Calls still in flight may forward to the leader until the server has terminated.
+    closeQuietly(applier);
+    closeQuietly(governance);
     closeQuietly(witness);
     closeQuietly(rounds);
     closeQuietly(jobLeader);

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import org.entente.coordinator.grpc.ServerLimits;
+import org.entente.proto.v1.SignedGenesis;
 import org.entente.security.KeyMaterial;
 import org.entente.security.Role;
 import org.entente.security.TrustBundle;
@@ -16,10 +17,13 @@ import org.entente.security.TrustBundle;
  * @param listenPort port to bind (0 picks a free one)
  * @param advertiseHost host other processes use to reach this replica
  * @param zkChroot namespace for all federation znodes, for example {@code /entente}
- * @param trustBundle roots used to create the federation if ZooKeeper holds none yet
+ * @param trustBundle the roots this replica's operator trusts; the governed members' roots must
+ *     agree with them
  * @param metricsPort Prometheus port (-1 disables, 0 picks a free one)
  * @param artifactDir directory of this replica's artifact store (one replica per directory); null
  *     for a new temporary directory that is deleted on close (tests and the demo)
+ * @param genesis the signed genesis to found the federation with when ZooKeeper holds none; null to
+ *     join an existing federation
  * @param maxArtifactBytes the largest artifact the store accepts
  */
 public record CoordinatorSettings(
@@ -40,7 +44,8 @@ public record CoordinatorSettings(
     ServerLimits limits,
     SchedulingSettings scheduling,
     Path artifactDir,
-    long maxArtifactBytes) {
+    long maxArtifactBytes,
+    SignedGenesis genesis) {
 
   /** Default largest artifact: 2 GiB. */
   public static final long DEFAULT_MAX_ARTIFACT_BYTES = 2L << 30;
@@ -151,7 +156,8 @@ public record CoordinatorSettings(
         ServerLimits.defaults(),
         SchedulingSettings.defaults(),
         null,
-        DEFAULT_MAX_ARTIFACT_BYTES);
+        DEFAULT_MAX_ARTIFACT_BYTES,
+        null);
   }
 
   /** A copy with another ZooKeeper session timeout. */
@@ -179,6 +185,11 @@ public record CoordinatorSettings(
     return toBuilder().limits(l).build();
   }
 
+  /** A copy that founds the federation with {@code g} if it has no genesis yet. */
+  public CoordinatorSettings withGenesis(SignedGenesis g) {
+    return toBuilder().genesis(g).build();
+  }
+
   /** A copy with other scheduling settings. */
   public CoordinatorSettings withScheduling(SchedulingSettings s) {
     return toBuilder().scheduling(s).build();
@@ -201,6 +212,7 @@ public record CoordinatorSettings(
     private SchedulingSettings scheduling;
     private Path artifactDir;
     private long maxArtifactBytes;
+    private SignedGenesis genesis;
 
     private Builder(CoordinatorSettings from) {
       this.from = from;
@@ -213,6 +225,13 @@ public record CoordinatorSettings(
       this.scheduling = from.scheduling;
       this.artifactDir = from.artifactDir;
       this.maxArtifactBytes = from.maxArtifactBytes;
+      this.genesis = from.genesis;
+    }
+
+    /** The genesis to found the federation with (null: join an existing one). */
+    public Builder genesis(SignedGenesis g) {
+      this.genesis = g;
+      return this;
     }
 
     /** The artifact store's directory (null: a temporary one). */
@@ -280,7 +299,8 @@ public record CoordinatorSettings(
           limits,
           scheduling,
           artifactDir,
-          maxArtifactBytes);
+          maxArtifactBytes,
+          genesis);
     }
   }
 }

@@ -128,6 +128,21 @@ public record SchedulingSettings(
         verification);
   }
 
+  /** These settings with another fair-share half-life. */
+  public SchedulingSettings withHalfLife(Duration h) {
+    return new SchedulingSettings(
+        quotas,
+        h,
+        passInterval,
+        backoffBase,
+        backoffCap,
+        lostNodeGrace,
+        placedTimeout,
+        defaultMaxRuntime,
+        jobRetention,
+        verification);
+  }
+
   /** These settings with another replication policy for inference shards. */
   public SchedulingSettings withVerification(Verification v) {
     return new SchedulingSettings(

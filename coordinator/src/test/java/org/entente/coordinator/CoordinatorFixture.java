@@ -77,6 +77,7 @@ final class CoordinatorFixture implements AutoCloseable {
   private final List<RawAgent> agents = new CopyOnWriteArrayList<>();
   private final List<CuratorFramework> clients = new CopyOnWriteArrayList<>();
   private final AtomicInteger chroots = new AtomicInteger();
+  private final Map<String, org.entente.proto.v1.SignedGenesis> geneses = new ConcurrentHashMap<>();
 
   private CoordinatorFixture(TestingServer zk, LocalPki pki) {
     this.zk = zk;
@@ -135,6 +136,21 @@ final class CoordinatorFixture implements AutoCloseable {
 
   // ---------------------------------------------------------------- replicas
 
+  /**
+   * The genesis of {@code chroot}'s federation, made once: DE, FR and JP as founding members with
+   * the quotas and policy of the first replica's scheduling settings, signed by each nation's
+   * {@code ops-1}.
+   */
+  org.entente.proto.v1.SignedGenesis genesis(String chroot, SchedulingSettings s) {
+    return geneses.computeIfAbsent(
+        chroot,
+        c ->
+            org.entente.coordinator.governance.Founding.signed(
+                org.entente.coordinator.governance.Founding.draft(
+                    c, pki.bundle(), s, 0, CLOCK.millis()),
+                List.of(operator("DE"), operator("FR"), operator("JP"))));
+  }
+
   /** Settings of a replica for {@code nation} in {@code chroot}, with the test timings. */
   CoordinatorSettings settings(String nation, String chroot) {
     return CoordinatorSettings.defaults(
@@ -154,7 +170,11 @@ final class CoordinatorFixture implements AutoCloseable {
 
   Coordinator startReplica(
       String nation, String chroot, UnaryOperator<CoordinatorSettings> customize) throws Exception {
-    Coordinator c = new Coordinator(customize.apply(settings(nation, chroot)), CLOCK);
+    CoordinatorSettings s = customize.apply(settings(nation, chroot));
+    if (s.genesis() == null) {
+      s = s.withGenesis(genesis(chroot, s.scheduling()));
+    }
+    Coordinator c = new Coordinator(s, CLOCK);
     coordinators.add(c);
     c.start();
     return c;
@@ -232,6 +252,12 @@ final class CoordinatorFixture implements AutoCloseable {
 
   org.entente.proto.v1.JobServiceGrpc.JobServiceBlockingStub jobs(Coordinator c, KeyMaterial km) {
     return org.entente.proto.v1.JobServiceGrpc.newBlockingStub(channel(c, km))
+        .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  org.entente.proto.v1.GovernanceServiceGrpc.GovernanceServiceBlockingStub governance(
+      Coordinator c, KeyMaterial km) {
+    return org.entente.proto.v1.GovernanceServiceGrpc.newBlockingStub(channel(c, km))
         .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 

@@ -59,6 +59,36 @@ final class JobFederation {
     return f.jobs(replicas.get(nation), f.operator(nation));
   }
 
+  /** The governance service of {@code nation}'s replica, as that nation's operator. */
+  org.entente.proto.v1.GovernanceServiceGrpc.GovernanceServiceBlockingStub governance(
+      String nation) {
+    return f.governance(replicas.get(nation), f.operator(nation));
+  }
+
+  /**
+   * Proposes {@code change} as {@code nation}'s operator through its replica, then approves it as
+   * each of {@code approvers}' operators; returns the proposal id.
+   */
+  String govern(String nation, org.entente.proto.v1.Change change, String... approvers) {
+    org.entente.proto.v1.SignedProposal p =
+        org.entente.coordinator.governance.Documents.propose(
+            f.operator(nation), change, "test", CoordinatorFixture.CLOCK.millis(), 3_600_000);
+    String id =
+        governance(nation)
+            .propose(org.entente.proto.v1.ProposeRequest.newBuilder().setProposal(p).build())
+            .getId();
+    for (String a : approvers) {
+      governance(a)
+          .approve(
+              org.entente.proto.v1.ApproveRequest.newBuilder()
+                  .setApproval(
+                      org.entente.coordinator.governance.Documents.approve(
+                          f.operator(a), p, id, CoordinatorFixture.CLOCK.millis()))
+                  .build());
+    }
+    return id;
+  }
+
   /** The job service of {@code replicaNation}'s replica, as {@code operatorNation}'s operator. */
   JobServiceGrpc.JobServiceBlockingStub jobsVia(String replicaNation, String operatorNation) {
     return f.jobs(replicas.get(replicaNation), f.operator(operatorNation));

@@ -1,7 +1,6 @@
 package org.entente.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
@@ -16,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.entente.coordinator.ledger.Accounts;
 import org.entente.coordinator.ledger.LogVerifier;
+import org.entente.proto.v1.GetProposalRequest;
 import org.entente.proto.v1.JobSpec;
 import org.entente.proto.v1.LedgerEntry;
 import org.entente.proto.v1.PlacementRules;
@@ -211,26 +211,39 @@ class VerifiedWorkTest {
         .until(() -> liar.agent().assignments().stream().noneMatch(x -> x.getJobId().equals(next)));
     assertThat(LedgerFlowTest.job(fed, "DE", next).getShards(0).getState()).isEqualTo("PENDING");
 
-    // Its own nation may not vouch for it; another nation's operator may release it.
-    org.entente.proto.v1.ReleaseNodeRequest release =
-        org.entente.proto.v1.ReleaseNodeRequest.newBuilder()
-            .setNode("DE/gpu-1")
-            .setReason("model file replaced and re-verified")
+    // Release is governed: its own nation's approval alone is not a majority; with JP's it is.
+    org.entente.proto.v1.Change release =
+        org.entente.proto.v1.Change.newBuilder()
+            .setRelease(org.entente.proto.v1.ReleaseNode.newBuilder().setNode("DE/gpu-1"))
             .build();
-    assertThatThrownBy(() -> fed.jobs("DE").releaseNode(release))
-        .isInstanceOfSatisfying(
-            io.grpc.StatusRuntimeException.class,
-            e ->
-                assertThat(e.getStatus().getCode())
-                    .isEqualTo(io.grpc.Status.Code.PERMISSION_DENIED));
-    assertThat(fed.jobsVia("DE", "JP").releaseNode(release).getReleased()).isTrue();
-    assertThat(fed.jobs("JP").releaseNode(release).getReleased()).isFalse();
+    String rid = fed.govern("DE", release, "DE");
+    assertThat(fed.governance("FR").getProposal(GetProposalRequest.newBuilder().setId(rid).build()))
+        .satisfies(
+            st -> {
+              assertThat(st.getOutcome()).isEqualTo("pending");
+              assertThat(st.getApprovingNationsList()).containsExactly("DE");
+              assertThat(st.getMissingNationsList()).containsExactly("FR", "JP");
+            });
+    assertThat(liar.agent().assignments()).noneMatch(x -> x.getJobId().equals(next));
+    fed.governance("JP")
+        .approve(
+            org.entente.proto.v1.ApproveRequest.newBuilder()
+                .setApproval(
+                    org.entente.coordinator.governance.Documents.approve(
+                        f.operator("JP"),
+                        fed.governance("JP")
+                            .getProposal(GetProposalRequest.newBuilder().setId(rid).build())
+                            .getProposal(),
+                        rid,
+                        CoordinatorFixture.CLOCK.millis()))
+                .build());
     LedgerFlowTest.awaitAnyAssignment(liar.agent(), next);
     List<byte[]> after = LedgerFlowTest.stored(fed.zk());
     LogVerifier audited = LedgerFlowTest.verify(after, f.pki().bundle());
     assertThat(audited.problems()).isEmpty();
     assertThat(audited.tracks().quarantinedNodes()).isEmpty();
     assertThat(audited.tracks().of("DE/gpu-1").wrongTotal()).isEqualTo(1);
+    assertThat(audited.tracks().of("DE/gpu-1").quarantined()).isFalse();
   }
 
   @Test

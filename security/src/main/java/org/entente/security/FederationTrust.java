@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -14,17 +15,27 @@ import java.util.function.Consumer;
  * rebuilding TLS contexts. Thread-safe: readers see one consistent snapshot; writers replace it.
  */
 public final class FederationTrust {
-  /** One consistent view of roots and revocations. Immutable. */
-  public record Snapshot(TrustBundle bundle, Map<String, RevocationList> revocations) {
+  /**
+   * One consistent view of roots and revocations: each nation's own signed lists, and the
+   * certificates revoked by governance ({@code NATION:serial-hex}). Immutable.
+   */
+  public record Snapshot(
+      TrustBundle bundle, Map<String, RevocationList> revocations, Set<String> governedRevoked) {
     public Snapshot {
       Objects.requireNonNull(bundle, "bundle");
       revocations = Map.copyOf(revocations);
+      governedRevoked = Set.copyOf(governedRevoked);
+    }
+
+    public Snapshot(TrustBundle bundle, Map<String, RevocationList> revocations) {
+      this(bundle, revocations, Set.of());
     }
 
     /** Whether the certificate with this serial, issued by this nation's root, is revoked. */
     public boolean isRevoked(String nation, BigInteger serial) {
       RevocationList list = revocations.get(nation);
-      return list != null && list.revokes(serial);
+      return (list != null && list.revokes(serial))
+          || governedRevoked.contains(nation + ":" + serial.toString(16));
     }
   }
 
@@ -46,9 +57,20 @@ public final class FederationTrust {
 
   /** Replaces the roots, keeping the revocation lists of nations still present. */
   public synchronized void replaceBundle(TrustBundle bundle) {
+    replaceGoverned(bundle, current.governedRevoked());
+  }
+
+  /**
+   * Installs what governance decided: the member roots and the certificates it revoked ({@code
+   * NATION:serial-hex}), keeping the revocation lists of nations still present.
+   */
+  public synchronized void replaceGoverned(TrustBundle bundle, Set<String> revoked) {
+    if (bundle.equals(current.bundle()) && revoked.equals(current.governedRevoked())) {
+      return;
+    }
     Map<String, RevocationList> kept = new HashMap<>(current.revocations());
     kept.keySet().retainAll(bundle.roots().keySet());
-    publish(new Snapshot(bundle, kept));
+    publish(new Snapshot(bundle, kept, revoked));
   }
 
   /**
@@ -63,7 +85,7 @@ public final class FederationTrust {
     }
     Map<String, RevocationList> next = new HashMap<>(current.revocations());
     next.put(list.nation(), list);
-    publish(new Snapshot(current.bundle(), next));
+    publish(new Snapshot(current.bundle(), next, current.governedRevoked()));
     return true;
   }
 

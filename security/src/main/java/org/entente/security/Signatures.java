@@ -55,6 +55,15 @@ public final class Signatures {
   /** What a nation's witness signs: a checkpoint it found consistent. */
   public static final String COSIGN = "entente/cosign/v1\n";
 
+  /** What an operator signs: a governance proposal. */
+  public static final String PROPOSAL = "entente/proposal/v1\n";
+
+  /** What an operator signs: an approval of one proposal's exact bytes. */
+  public static final String APPROVAL = "entente/approval/v1\n";
+
+  /** What an operator of every founding nation signs: the genesis document. */
+  public static final String GENESIS = "entente/genesis/v1\n";
+
   private static final String ALGORITHM = "SHA256withECDSA";
   private static final Provider BC = new BouncyCastleProvider();
   private static final X9ECParameters P256 = CustomNamedCurves.getByName("secp256r1");

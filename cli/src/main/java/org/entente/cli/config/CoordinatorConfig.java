@@ -25,7 +25,14 @@ public record CoordinatorConfig(
     @JsonProperty("metrics") Metrics metrics,
     @JsonProperty("limits") Limits limits,
     @JsonProperty("scheduling") SchedulingConfig scheduling,
-    @JsonProperty("artifacts") Artifacts artifacts) {
+    @JsonProperty("artifacts") Artifacts artifacts,
+    @JsonProperty("governance") Governance governance) {
+
+  /**
+   * {@code governance:} block: the signed genesis to found the federation with (the first replica's
+   * config only; {@code entente gov genesis} makes it).
+   */
+  public record Governance(@JsonProperty("genesis") String genesis) {}
 
   /** {@code zookeeper:} block. */
   public record Zookeeper(
@@ -122,7 +129,8 @@ public record CoordinatorConfig(
           scheduling == null ? SchedulingSettings.defaults() : scheduling.toSettings(),
           base.resolve(
               artifacts == null || artifacts.dir() == null ? "artifacts" : artifacts.dir()),
-          artifactLimit());
+          artifactLimit(),
+          genesis(base));
     } catch (IllegalArgumentException e) {
       throw new UserException(ExitCodes.INVALID, "coordinator config: " + e.getMessage());
     }
@@ -141,5 +149,22 @@ public record CoordinatorConfig(
 
   static <T> T orDefault(T value, T fallback) {
     return value == null ? fallback : value;
+  }
+
+  private org.entente.proto.v1.SignedGenesis genesis(Path base) {
+    if (governance == null || governance.genesis() == null) {
+      return null;
+    }
+    Path file = base.resolve(governance.genesis());
+    try {
+      return org.entente.proto.v1.SignedGenesis.parseFrom(java.nio.file.Files.readAllBytes(file));
+    } catch (java.io.IOException e) {
+      throw new UserException(
+          ExitCodes.INVALID,
+          "field 'governance.genesis': cannot read a signed genesis from "
+              + file
+              + ": "
+              + e.getMessage());
+    }
   }
 }

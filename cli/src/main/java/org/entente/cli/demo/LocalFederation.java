@@ -139,6 +139,20 @@ public final class LocalFederation implements Closeable {
           "PKI: root CAs for "
               + String.join(", ", nations)
               + "; coordinator, operator and node certificates issued from CSRs");
+      // Every founding nation's operator signs the genesis: its members, quotas and threshold.
+      org.entente.proto.v1.SignedGenesis genesis =
+          org.entente.coordinator.governance.Founding.signed(
+              org.entente.coordinator.governance.Founding.draft(
+                  "entente-demo",
+                  pki.bundle(),
+                  org.entente.coordinator.SchedulingSettings.defaults(),
+                  0,
+                  System.currentTimeMillis()),
+              f.operators.values());
+      progress.accept(
+          "genesis signed by the operators of "
+              + String.join(", ", nations)
+              + "; proposals need a strict majority of nations");
       for (String n : nations) {
         KeyMaterial keys = pki.issue(new Identity(n, Role.COORDINATOR, "coordinator"), "127.0.0.1");
         CoordinatorSettings s =
@@ -146,6 +160,7 @@ public final class LocalFederation implements Closeable {
                 .withSessionTimeout(sessionTimeout)
                 .toBuilder()
                 .artifactDir(workDir.resolve(n).resolve("coordinator").resolve("artifacts"))
+                .genesis(genesis)
                 .build();
         Coordinator c = new Coordinator(s, Clock.systemUTC());
         f.coordinators.put(n, c);

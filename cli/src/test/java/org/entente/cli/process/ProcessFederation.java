@@ -101,6 +101,22 @@ public final class ProcessFederation implements AutoCloseable {
         Pem.writePublic(root, f.pki.ca(n).certificate());
         trust.add("../roots/" + root.getFileName());
       }
+      // The founding nations' operators sign one genesis; every replica is given the same file.
+      List<org.entente.security.KeyMaterial> founders = new ArrayList<>();
+      for (String n : nations) {
+        founders.add(f.pki.issue(new Identity(n, Role.OPERATOR, "founder")));
+      }
+      Files.write(
+          roots.resolve("genesis.pb"),
+          org.entente.coordinator.governance.Founding.signed(
+                  org.entente.coordinator.governance.Founding.draft(
+                      "process-test",
+                      f.pki.bundle(),
+                      org.entente.coordinator.SchedulingSettings.defaults(),
+                      0,
+                      System.currentTimeMillis()),
+                  founders)
+              .toByteArray());
       for (String n : nations) {
         f.replicas.put(n, f.configure(n, trust, session, heartbeat));
       }
@@ -151,6 +167,7 @@ public final class ProcessFederation implements AutoCloseable {
             "  heartbeatInterval: " + heartbeat.toMillis() + "ms",
             "  nodeLostTimeout: " + Math.max(5000, heartbeat.toMillis() * 5) + "ms",
             "metrics: {port: 0}",
+            "governance: {genesis: ../roots/genesis.pb}",
             "");
     Path config = home.resolve("coordinator.yaml");
     Files.writeString(config, yaml, StandardCharsets.UTF_8);

@@ -151,29 +151,6 @@ public final class JobApiService extends JobServiceGrpc.JobServiceImplBase {
   }
 
   @Override
-  public void releaseNode(
-      org.entente.proto.v1.ReleaseNodeRequest req,
-      StreamObserver<org.entente.proto.v1.ReleaseNodeResponse> out) {
-    Calls.async(
-        out,
-        () -> {
-          Identity caller = PeerIdentity.current().identity();
-          org.entente.coordinator.model.NodeKey key;
-          try {
-            key = org.entente.coordinator.model.NodeKey.parse(req.getNode());
-          } catch (RuntimeException e) {
-            throw new InvalidRequestException("node", "expected NATION/name, such as DE/gpu-01");
-          }
-          AccessPolicy.check(caller, Action.RELEASE_NODE, key.nation(), key.name());
-          if (req.getReason().isBlank() || req.getReason().length() > 1024) {
-            throw new InvalidRequestException(
-                "reason", "say why the node may work again (1-1024 characters)");
-          }
-          return leader.release(req.toBuilder().setNode(key.toString()).build(), caller.toUri());
-        });
-  }
-
-  @Override
   public void cancelJob(CancelJobRequest req, StreamObserver<CancelJobResponse> out) {
     Calls.async(
         out,

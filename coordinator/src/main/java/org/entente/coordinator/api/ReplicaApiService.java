@@ -73,13 +73,6 @@ public final class ReplicaApiService extends ReplicaServiceGrpc.ReplicaServiceIm
   }
 
   @Override
-  public void forwardRelease(
-      org.entente.proto.v1.ForwardReleaseRequest req,
-      StreamObserver<org.entente.proto.v1.ReleaseNodeResponse> out) {
-    Calls.async(out, () -> leaderHere().release(req.getRequest(), req.getRequestedBy()));
-  }
-
-  @Override
   public void forwardReports(
       ForwardReportsRequest req, StreamObserver<ForwardReportsResponse> out) {
     Calls.async(

@@ -58,17 +58,7 @@ public final class AccessPolicy {
                   + targetNation);
         }
       }
-      case RELEASE_NODE -> {
-        require(caller, Role.OPERATOR, action);
-        if (caller.nation().equals(targetNation)) {
-          // Its own nation vouching for a node found wrong would undo the check.
-          throw new ForbiddenException(
-              "operator "
-                  + caller
-                  + " may not release a node of its own nation from quarantine; an operator of"
-                  + " another member nation must");
-        }
-      }
+      case GOVERN -> require(caller, Role.OPERATOR, action);
       case EXCHANGE_ROUND -> require(caller, Role.NODE, action);
       case REPLICA_INTERNAL -> require(caller, Role.COORDINATOR, action);
       case PUT_ARTIFACT, READ_ARTIFACTS -> {

@@ -26,6 +26,6 @@ public enum Action {
   READ_ARTIFACTS,
   /** Read the contribution ledger: entries, checkpoints, proofs. */
   READ_LEDGER,
-  /** Release a node of the target nation from quarantine (an operator of another nation). */
-  RELEASE_NODE
+  /** Propose or approve a governed change (an operator of a member nation). */
+  GOVERN
 }

@@ -32,6 +32,8 @@ public final class StatusMapper {
       status = Status.INVALID_ARGUMENT.withDescription(t.getMessage());
     } else if (t instanceof NotFoundException) {
       status = Status.NOT_FOUND.withDescription(t.getMessage());
+    } else if (t instanceof org.entente.coordinator.errors.AlreadyExistsException) {
+      status = Status.ALREADY_EXISTS.withDescription(t.getMessage());
     } else if (t instanceof ConflictException) {
       status = Status.FAILED_PRECONDITION.withDescription(t.getMessage());
     } else if (t instanceof UnavailableException || t instanceof FencedException) {

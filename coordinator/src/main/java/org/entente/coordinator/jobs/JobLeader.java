@@ -69,9 +69,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private record RoundRequest(
       String jobId, TrainingRecord.RoundRecord round, CompletableFuture<JobRecord> done) {}
 
-  private record ReleaseRequest(
-      String node, String reason, String by, CompletableFuture<Boolean> done) {}
-
   private record ReportBatch(
       NodeKey node, List<Report> reports, CompletableFuture<List<Boolean>> done) {}
 
@@ -80,7 +77,8 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private final EpochStore epochs;
   private final FederationView view;
   private final Clock clock;
-  private final SchedulingSettings settings;
+  private final java.util.function.Supplier<SchedulingSettings> settings;
+  private final java.util.function.Supplier<List<org.entente.proto.v1.GovernanceEntry>> governance;
   private final CoordinatorMetrics metrics;
   private final FederationTrust trust;
   private final LedgerDuties ledger;
@@ -92,7 +90,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private final ConcurrentLinkedQueue<CancelRequest> cancels = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<RoundRequest> rounds = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<ReportBatch> reports = new ConcurrentLinkedQueue<>();
-  private final ConcurrentLinkedQueue<ReleaseRequest> releases = new ConcurrentLinkedQueue<>();
   private volatile Fence fence;
   private volatile Runnable onFenced = () -> {};
   private ScheduledFuture<?> ticker;
@@ -110,7 +107,8 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       EpochStore epochs,
       FederationView view,
       Clock clock,
-      SchedulingSettings settings,
+      java.util.function.Supplier<SchedulingSettings> settings,
+      java.util.function.Supplier<List<org.entente.proto.v1.GovernanceEntry>> governance,
       CoordinatorMetrics metrics,
       KeyMaterial keys,
       FederationTrust trust,
@@ -125,6 +123,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     this.view = view;
     this.clock = clock;
     this.settings = settings;
+    this.governance = governance;
     this.metrics = metrics;
     this.loop =
         Executors.newSingleThreadScheduledExecutor(
@@ -205,21 +204,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   }
 
   /**
-   * Releases a quarantined node, logging who released it; completes with false when the node was
-   * not quarantined (nothing changes).
-   */
-  public CompletableFuture<Boolean> release(String node, String reason, String by) {
-    CompletableFuture<Boolean> done = new CompletableFuture<>();
-    if (fence == null) {
-      done.completeExceptionally(notLeading());
-      return done;
-    }
-    releases.add(new ReleaseRequest(node, reason, by, done));
-    nudge();
-    return done;
-  }
-
-  /**
    * Applies reports from {@code node}'s agent. Completes with, per report, whether it is settled
    * (in the state of record, or stale and dropped): the agent may then forget it.
    */
@@ -275,7 +259,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       fence = f;
       synchronized (this) {
         if (ticker == null) {
-          long every = settings.passInterval().toMillis();
+          long every = settings.get().passInterval().toMillis();
           ticker = loop.scheduleWithFixedDelay(this::pass, every, every, TimeUnit.MILLISECONDS);
         }
       }
@@ -328,9 +312,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     for (RoundRequest r; (r = rounds.poll()) != null; ) {
       r.done().completeExceptionally(e);
     }
-    for (ReleaseRequest r; (r = releases.poll()) != null; ) {
-      r.done().completeExceptionally(e);
-    }
   }
 
   private void pass() {
@@ -348,15 +329,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       takeCancels(batch, f, now, waiting);
       takeReports(batch, f, now, waiting);
       takeRounds(batch, f, now, waiting);
-      for (ReleaseRequest r; (r = releases.poll()) != null; ) {
-        CompletableFuture<Boolean> done = r.done();
-        if (!ledger.release(r.node(), r.reason(), r.by(), now, f.epoch())) {
-          done.complete(false);
-          continue;
-        }
-        waiting.add(done);
-        acks.add(() -> done.complete(true));
-      }
+      ledger.governance(governance.get(), now, f.epoch());
       scheduling.recover(batch, table, ledger, f.epoch(), now);
       scheduling.schedule(batch, table, ledger, f.epoch(), now);
       if (now - lastPrune >= PRUNE_EVERY_MS) {
@@ -551,7 +524,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
           if (r.phase() == JobLifecycle.Phase.SUCCEEDED && !e.job.state().terminal()) {
             verdict =
                 verification.decide(
-                    e, s, r, ledger.book().tracks(), liveNations(), settings.verification());
+                    e, s, r, ledger.book().tracks(), liveNations(), settings.get().verification());
           }
           // The attempt is closed in the ledger in this pass, before its report may change the job.
           boolean signed = ledger.close(e, s, r, now, f.epoch(), verdict != null && verdict.held());
@@ -609,9 +582,10 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
 
   private org.entente.coordinator.ledger.Retention.Periods retention() {
     // A receipt may trail its job's end by as long as a node may be away and still come back.
-    long grace = Math.max(settings.lostNodeGrace().toMillis(), settings.placedTimeout().toMillis());
+    SchedulingSettings now = settings.get();
+    long grace = Math.max(now.lostNodeGrace().toMillis(), now.placedTimeout().toMillis());
     return new org.entente.coordinator.ledger.Retention.Periods(
-        settings.jobRetention().toMillis(), grace);
+        now.jobRetention().toMillis(), grace);
   }
 
   private java.util.Set<String> liveNations() {
@@ -621,7 +595,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   }
 
   private JobLifecycle.Backoff backoff() {
-    return SchedulingStep.backoff(settings);
+    return SchedulingStep.backoff(settings.get());
   }
 
   @Override

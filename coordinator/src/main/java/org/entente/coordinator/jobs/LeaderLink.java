@@ -33,9 +33,6 @@ public final class LeaderLink implements AutoCloseable {
     CompletableFuture<CancelJobResponse> cancel(CancelJobRequest req, String requestedBy);
 
     CompletableFuture<List<Boolean>> report(NodeKey node, List<ShardReport> reports);
-
-    CompletableFuture<org.entente.proto.v1.ReleaseNodeResponse> release(
-        org.entente.proto.v1.ReleaseNodeRequest req, String requestedBy);
   }
 
   private final Local local;
@@ -82,22 +79,6 @@ public final class LeaderLink implements AutoCloseable {
                 .replica(address, FORWARD_DEADLINE_MS)
                 .forwardCancel(
                     ForwardCancelRequest.newBuilder()
-                        .setRequest(req)
-                        .setRequestedBy(requestedBy)
-                        .build()));
-  }
-
-  public CompletableFuture<org.entente.proto.v1.ReleaseNodeResponse> release(
-      org.entente.proto.v1.ReleaseNodeRequest req, String requestedBy) {
-    if (local.leading()) {
-      return local.release(req, requestedBy);
-    }
-    return remote(
-        address ->
-            peers
-                .replica(address, FORWARD_DEADLINE_MS)
-                .forwardRelease(
-                    org.entente.proto.v1.ForwardReleaseRequest.newBuilder()
                         .setRequest(req)
                         .setRequestedBy(requestedBy)
                         .build()));

@@ -272,27 +272,56 @@ final class LedgerDuties {
   }
 
   /**
-   * Logs a quarantined node's release by {@code by} (an operator's identity URI); false when the
-   * node is not quarantined.
+   * Logs the governance entries this replica verified that the ledger lacks, in order, and what
+   * they decide about nodes: a quarantine, or a release (of a governed quarantine or of the
+   * leader's own after a verdict), as {@code QuarantineEntry} naming the proposal.
    */
-  boolean release(String node, String reason, String by, long now, long epoch) {
-    if (!writer.book().tracks().quarantined(node)) {
-      return false;
+  void governance(List<org.entente.proto.v1.GovernanceEntry> verified, long now, long epoch) {
+    for (org.entente.proto.v1.GovernanceEntry g : verified) {
+      if (g.getSequence() <= writer.book().governanceLogged()) {
+        continue;
+      }
+      writer.append(LedgerEntry.newBuilder().setGovernance(g).build());
+      metrics.ledgerEntries.labelValues("governance").inc();
+      if (!g.hasApplied()) {
+        continue;
+      }
+      org.entente.proto.v1.Proposal p;
+      try {
+        p = org.entente.proto.v1.Proposal.parseFrom(g.getApplied().getProposal().getBody());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        continue; // the keeper verified it, so it decodes
+      }
+      String by = "governance:" + p.getId();
+      if (p.getChange().hasQuarantine()) {
+        String node = p.getChange().getQuarantine().getNode();
+        if (!writer.book().tracks().quarantined(node)) {
+          quarantineEntry(node, true, p.getReason(), by, now, epoch);
+        }
+      } else if (p.getChange().hasRelease()) {
+        String node = p.getChange().getRelease().getNode();
+        if (writer.book().tracks().quarantined(node)) {
+          quarantineEntry(node, false, p.getReason(), by, now, epoch);
+          log.info("node {} released from quarantine by {}", node, by);
+        }
+      }
     }
+  }
+
+  private void quarantineEntry(
+      String node, boolean on, String reason, String by, long now, long epoch) {
     writer.append(
         LedgerEntry.newBuilder()
             .setQuarantine(
                 QuarantineEntry.newBuilder()
                     .setNode(node)
-                    .setQuarantined(false)
-                    .setReason(reason)
+                    .setQuarantined(on)
+                    .setReason(reason.length() > 500 ? reason.substring(0, 500) + "..." : reason)
                     .setBy(by)
                     .setAtUnixMs(now)
                     .setEpoch(epoch))
             .build());
-    metrics.ledgerEntries.labelValues("release").inc();
-    log.info("node {} released from quarantine by {}: {}", node, by, reason);
-    return true;
+    metrics.ledgerEntries.labelValues(on ? "quarantine" : "release").inc();
   }
 
   /**
@@ -303,18 +332,7 @@ final class LedgerDuties {
     if (writer.book().tracks().quarantined(node)) {
       return;
     }
-    writer.append(
-        LedgerEntry.newBuilder()
-            .setQuarantine(
-                QuarantineEntry.newBuilder()
-                    .setNode(node)
-                    .setQuarantined(true)
-                    .setReason(reason.length() > 500 ? reason.substring(0, 500) + "..." : reason)
-                    .setBy("leader")
-                    .setAtUnixMs(now)
-                    .setEpoch(epoch))
-            .build());
-    metrics.ledgerEntries.labelValues("quarantine").inc();
+    quarantineEntry(node, true, reason, "leader", now, epoch);
   }
 
   /** Closes an attempt without the agent (its node is lost, or it was superseded first). */

@@ -65,19 +65,6 @@ public final class LocalLeader implements LeaderLink.Local {
   }
 
   @Override
-  public CompletableFuture<org.entente.proto.v1.ReleaseNodeResponse> release(
-      org.entente.proto.v1.ReleaseNodeRequest req, String requestedBy) {
-    return leader
-        .release(req.getNode(), clip(req.getReason()), requestedBy)
-        .thenApply(
-            released ->
-                org.entente.proto.v1.ReleaseNodeResponse.newBuilder()
-                    .setNode(req.getNode())
-                    .setReleased(released)
-                    .build());
-  }
-
-  @Override
   public CompletableFuture<List<Boolean>> report(NodeKey node, List<ShardReport> reports) {
     List<Report> out = new ArrayList<>(reports.size());
     for (ShardReport r : reports) {

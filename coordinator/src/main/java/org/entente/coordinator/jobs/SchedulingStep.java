@@ -39,7 +39,8 @@ final class SchedulingStep {
 
   private final CuratorFramework zk;
   private final FederationView view;
-  private final SchedulingSettings settings;
+  private final java.util.function.Supplier<SchedulingSettings> governed;
+  private SchedulingSettings settings;
   private final CoordinatorMetrics metrics;
   // The old leader's view of absent nodes died with it: every node gets the full grace period
   // again before its shards are requeued.
@@ -52,13 +53,14 @@ final class SchedulingStep {
   SchedulingStep(
       CuratorFramework zk,
       FederationView view,
-      SchedulingSettings settings,
+      java.util.function.Supplier<SchedulingSettings> settings,
       CoordinatorMetrics metrics,
       FairShareState fairShare,
       long now) {
     this.zk = zk;
     this.view = view;
-    this.settings = settings;
+    this.governed = settings;
+    this.settings = settings.get();
     this.metrics = metrics;
     this.fairShare = fairShare;
     this.lastPersist = now;
@@ -72,6 +74,7 @@ final class SchedulingStep {
   /** Requeues the shards of nodes gone past their grace period (at most every 500 ms). */
   void recover(WriteBatch batch, JobTable table, LedgerDuties ledger, long epoch, long now)
       throws Exception {
+    settings = governed.get(); // quotas and policy as governance last decided
     if (now - lastRecovery < RECOVERY_EVERY_MS) {
       return; // grace periods are seconds long; looking every pass would only cost time
     }

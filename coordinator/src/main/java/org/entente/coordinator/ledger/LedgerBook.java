@@ -30,6 +30,7 @@ public final class LedgerBook {
   private final MerkleTree tree = new MerkleTree();
   private final Set<String> closed = new HashSet<>();
   private final Set<String> sequences = new HashSet<>();
+  private long governanceLogged = -1;
   private final Set<ByteString> certificates = new HashSet<>();
   private final Map<ByteString, byte[]> certificateDer = new HashMap<>();
   private final Map<String, List<Observation>> byJob = new HashMap<>();
@@ -96,6 +97,11 @@ public final class LedgerBook {
   }
 
   /** Every node's record of verified results and quarantine (from sealed verdicts). */
+  /** The highest governance sequence logged, or -1 when none is. */
+  public long governanceLogged() {
+    return governanceLogged;
+  }
+
   public TrackRecords tracks() {
     return tracks;
   }
@@ -242,6 +248,8 @@ public final class LedgerBook {
         unsealed.add(e);
       }
       case VERIFICATION, QUARANTINE -> unsealed.add(e);
+      case GOVERNANCE ->
+          governanceLogged = Math.max(governanceLogged, e.getGovernance().getSequence());
       case SEAL -> {
         for (LedgerEntry u : unsealed) {
           countSealed(u);

@@ -80,6 +80,7 @@ public final class LogVerifier {
   private final List<SignatureCheck> pendingSignatures = new ArrayList<>();
   private final List<Unsealed> unsealed = new ArrayList<>();
   private final VerificationAudit verification = new VerificationAudit();
+  private final GovernanceAudit governance = new GovernanceAudit();
   private final TrackRecords tracks = new TrackRecords();
   private final Map<Long, List<Unsealed>> sealedAt = new TreeMap<>();
   private final Map<Long, Long> sealOf = new HashMap<>();
@@ -122,7 +123,9 @@ public final class LogVerifier {
       case PROVENANCE -> provenanceEntry(index, e.getProvenance());
       case SCHEDULING -> schedulingEntry(index, e.getScheduling());
       case VERIFICATION -> checked(index, e, verification.verification(index, e.getVerification()));
-      case QUARANTINE -> checked(index, e, verification.quarantine(index, e.getQuarantine()));
+      case QUARANTINE ->
+          checked(index, e, verification.quarantine(index, e.getQuarantine(), governance::decides));
+      case GOVERNANCE -> problems.addAll(governance.accept(index, e.getGovernance()));
       case REFUSED_UPDATE -> refusedUpdates.add(e.getRefusedUpdate());
       default -> problem(index, "malformed", "a ledger entry of no known kind");
     }
@@ -377,6 +380,11 @@ public final class LogVerifier {
     }
     scheduling.add(s);
     fairness.scheduling(index, s);
+  }
+
+  /** Governance as the log gives it: the state and the changes that took effect. */
+  public GovernanceAudit governance() {
+    return governance;
   }
 
   /** How each nation was treated by the quotas in force (the scheduling entries replayed). */

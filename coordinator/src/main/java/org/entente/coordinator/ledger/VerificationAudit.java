@@ -174,16 +174,45 @@ public final class VerificationAudit {
     return null;
   }
 
-  /** Checks a quarantine or release. */
-  List<Problem> quarantine(long index, QuarantineEntry q) {
-    if (!q.getQuarantined() && (q.getBy().isEmpty() || q.getBy().equals("leader"))) {
+  /** Who may decide about a node: a governance proposal of the log, by id. */
+  interface Governed {
+    boolean decides(String proposalId, String node, boolean quarantined);
+  }
+
+  /**
+   * Checks a quarantine or release: the leader quarantines only a node found wrong; every other
+   * decision names a governance proposal of the log that made it.
+   */
+  List<Problem> quarantine(long index, QuarantineEntry q, Governed governed) {
+    String by = q.getBy();
+    if (by.startsWith("governance:")) {
+      if (!governed.decides(
+          by.substring("governance:".length()), q.getNode(), q.getQuarantined())) {
+        return List.of(
+            new Problem(
+                index,
+                "quarantine",
+                (q.getQuarantined() ? "the quarantine" : "the release")
+                    + " of "
+                    + q.getNode()
+                    + " names "
+                    + by
+                    + ", but no approved proposal of the log decides it"));
+      }
+      return List.of();
+    }
+    if (!q.getQuarantined()) {
       return List.of(
           new Problem(
               index,
               "quarantine",
-              "the release of " + q.getNode() + " names no operator who released it"));
+              "the release of "
+                  + q.getNode()
+                  + " names no governance proposal that released it (by '"
+                  + by
+                  + "')"));
     }
-    if (q.getQuarantined() && q.getBy().equals("leader") && !foundWrong.contains(q.getNode())) {
+    if (!by.equals("leader") || !foundWrong.contains(q.getNode())) {
       return List.of(
           new Problem(
               index,

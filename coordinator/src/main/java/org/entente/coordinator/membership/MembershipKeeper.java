@@ -171,12 +171,19 @@ public final class MembershipKeeper implements Closeable {
   /** Cuts every stream whose certificate the new trust snapshot revokes. */
   public void cutRevoked(FederationTrust.Snapshot trust, List<AgentSession> open) {
     for (AgentSession s : open) {
-      if (trust.isRevoked(s.peer().identity().nation(), s.peer().serial()) && !s.isClosed()) {
+      String nation = s.peer().identity().nation();
+      boolean removed = trust.bundle().root(nation) == null;
+      if ((removed || trust.isRevoked(nation, s.peer().serial())) && !s.isClosed()) {
         s.close(
             Status.UNAUTHENTICATED.withDescription(
-                "certificate " + s.peer().identity() + " was revoked"));
+                removed
+                    ? nation + " is no longer a member nation"
+                    : "certificate " + s.peer().identity() + " was revoked"));
         metrics.streamsCut.inc();
-        log.warn("cut stream of revoked certificate {}", s.peer().identity());
+        log.warn(
+            "cut stream of {} ({})",
+            s.peer().identity(),
+            removed ? "its nation was removed" : "revoked");
       }
     }
   }

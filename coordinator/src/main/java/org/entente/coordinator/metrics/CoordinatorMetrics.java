@@ -156,6 +156,24 @@ public final class CoordinatorMetrics implements Closeable {
           .name("entente_ledger_cosigned_size")
           .help("Tree size of the last checkpoint this replica's witness cosigned")
           .register(registry);
+  public final Counter governanceRefused =
+      Counter.builder()
+          .name("entente_governance_refused_total")
+          .help(
+              "Governance chain entries and governed znodes this replica refused to follow:"
+                  + " entries without valid approvals, values edited by hand")
+          .labelNames("reason")
+          .register(registry);
+  public final Gauge governanceSequence =
+      Gauge.builder()
+          .name("entente_governance_sequence")
+          .help("Sequence of the last governance entry this replica verified and follows")
+          .register(registry);
+  public final Counter proposalsApplied =
+      Counter.builder()
+          .name("entente_governance_applied_total")
+          .help("Proposals this replica applied as leader")
+          .register(registry);
   public final Counter shardsPreempted =
       Counter.builder()
           .name("entente_shards_preempted_total")

@@ -80,6 +80,44 @@ public final class FederationStore {
     return stored;
   }
 
+  /**
+   * Records the governed roots under {@code /federation} and {@code /nations} when the federation
+   * has no record yet, for people and tools; no replica trusts what is recorded there.
+   */
+  public void record(TrustBundle governed) throws Exception {
+    if (zk.checkExists().forPath(ZkPaths.FEDERATION) != null) {
+      return;
+    }
+    List<CuratorOp> ops = new ArrayList<>();
+    ops.add(
+        zk.transactionOp()
+            .create()
+            .forPath(
+                ZkPaths.FEDERATION,
+                Json.write(
+                    new FederationRecord(
+                        List.copyOf(governed.nations()), digest(governed), clock.millis()))));
+    if (zk.checkExists().forPath(ZkPaths.NATIONS) == null) {
+      ops.add(zk.transactionOp().create().forPath(ZkPaths.NATIONS));
+    }
+    for (String nation : governed.nations()) {
+      if (zk.checkExists().forPath(ZkPaths.nation(nation)) == null) {
+        ops.add(zk.transactionOp().create().forPath(ZkPaths.nation(nation)));
+      }
+      ops.add(
+          zk.transactionOp()
+              .create()
+              .forPath(
+                  ZkPaths.root(nation),
+                  Pem.encode(governed.root(nation)).getBytes(StandardCharsets.US_ASCII)));
+    }
+    try {
+      zk.transaction().forOperations(ops);
+    } catch (KeeperException.NodeExistsException raced) {
+      // another replica recorded it first
+    }
+  }
+
   /** Reads every nation's root and checks them against the federation record's digest. */
   public TrustBundle load() throws Exception {
     List<X509Certificate> roots = new ArrayList<>();

@@ -23,6 +23,28 @@ public final class ZkPaths {
   public static final String LEDGER_CHECKPOINT = "/ledger/checkpoints/latest";
   public static final String LEDGER_COSIGNED = "/ledger/checkpoints/cosigned";
   public static final String LEDGER_COSIGNATURES = "/ledger/cosignatures";
+  public static final String GOVERNANCE = "/governance";
+  public static final String GOVERNANCE_CHAIN = "/governance/chain";
+  public static final String GOVERNANCE_PROPOSALS = "/governance/proposals";
+  public static final String GOVERNANCE_STATE = "/governance/state";
+
+  /** The governance chain's link at {@code position} (0 holds the genesis). */
+  public static String governanceLink(long position) {
+    return GOVERNANCE_CHAIN + "/" + String.format("%010d", position);
+  }
+
+  /** A stored proposal ({@code p-} and 16 hex digits). */
+  public static String proposal(String id) {
+    if (!id.matches("p-[0-9a-f]{16}")) {
+      throw new IllegalArgumentException("'" + id + "' is not a proposal id (p-<16 hex digits>)");
+    }
+    return GOVERNANCE_PROPOSALS + "/" + id;
+  }
+
+  /** One operator's approval of a proposal. */
+  public static String approval(String id, String nation, String name) {
+    return proposal(id) + "/" + Names.requireNation(nation) + "." + Names.requireName(name);
+  }
 
   /** Blocks per directory of {@code /ledger/blocks}, so no listing nears the 1 MB reply limit. */
   public static final long LEDGER_BLOCKS_PER_GROUP = 1000;

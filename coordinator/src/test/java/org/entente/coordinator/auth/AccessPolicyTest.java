@@ -63,11 +63,10 @@ class AccessPolicyTest {
           DE, operator,    ops-1,  READ_LEDGER,         '', '',     allow
           FR, coordinator, coord,  READ_LEDGER,         '', '',     allow
           DE, node,        gpu-01, READ_LEDGER,         '', '',     deny
-          FR, operator,    ops-1,  RELEASE_NODE,        DE, gpu-01, allow
-          DE, operator,    ops-1,  RELEASE_NODE,        DE, gpu-01, deny
-          FR, coordinator, coord,  RELEASE_NODE,        DE, gpu-01, deny
-          FR, node,        gpu-01, RELEASE_NODE,        DE, gpu-01, deny
-          JP, auditor,     aud-1,  RELEASE_NODE,        DE, gpu-01, deny
+          FR, operator,    ops-1,  GOVERN,              '', '',     allow
+          DE, coordinator, coord,  GOVERN,              '', '',     deny
+          FR, node,        gpu-01, GOVERN,              '', '',     deny
+          JP, auditor,     aud-1,  GOVERN,              '', '',     deny
           """)
   void check_tableRow_verdictAsListed(
       String nation,
@@ -100,7 +99,8 @@ class AccessPolicyTest {
           DE/operator/ops-1,  PUBLISH_REVOCATIONS, FR, '',     'may act only for nation DE, not FR'
           DE/node/gpu-01,     READ_LEDGER,         '', '',     nodes may not read the ledger
           DE/operator/ops-1,  REPLICA_INTERNAL,    '', '',     replica internal requires a|coordinator certificate
-          DE/operator/ops-1,  RELEASE_NODE,        DE, gpu-01, may not release a node of its own nation
+          DE/node/gpu-01,     GOVERN,              '', '',     govern requires an|operator certificate
+          DE/auditor/aud-1,   GOVERN,              '', '',     may read the ledger and nothing else
           """)
   void check_forbidden_messageNamesTheRule(
       String caller, Action action, String targetNation, String targetName, String rule) {
