@@ -8,7 +8,10 @@ import org.apache.zookeeper.data.Stat;
 /**
  * Claims and releases ephemeral znodes owned by this process's ZooKeeper session. A claim takes a
  * stale node over atomically (delete at its version + create, in one transaction), so a process
- * that restarts before its old session expires does not wait for it. Thread-safe.
+ * that restarts before its old session expires does not wait for it. The new node's version is made
+ * one above the version taken over (ZooKeeper restarts versions at 0 on create), so a write the old
+ * owner conditions on any version it saw fails: checking ownership and writing are one conditional
+ * operation, never a read and then a write another owner can slip between. Thread-safe.
  */
 public final class EphemeralOwner {
   private final CuratorFramework zk;
@@ -37,11 +40,15 @@ public final class EphemeralOwner {
         if (stat.getEphemeralOwner() == session()) {
           return zk.setData().withVersion(stat.getVersion()).forPath(path, data).getVersion();
         }
-        zk.transaction()
-            .forOperations(
-                zk.transactionOp().delete().withVersion(stat.getVersion()).forPath(path),
-                zk.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath(path, data));
-        return 0;
+        java.util.List<org.apache.curator.framework.api.transaction.CuratorOp> ops =
+            new java.util.ArrayList<>();
+        ops.add(zk.transactionOp().delete().withVersion(stat.getVersion()).forPath(path));
+        ops.add(zk.transactionOp().create().withMode(CreateMode.EPHEMERAL).forPath(path, data));
+        for (int v = 0; v <= stat.getVersion(); v++) {
+          ops.add(zk.transactionOp().setData().withVersion(v).forPath(path, data));
+        }
+        zk.transaction().forOperations(ops);
+        return stat.getVersion() + 1;
       } catch (KeeperException.NodeExistsException
           | KeeperException.BadVersionException
           | KeeperException.NoNodeException raced) {
@@ -67,7 +74,11 @@ public final class EphemeralOwner {
 
   /** Deletes {@code path} only if this session still owns it. */
   public void releaseIfOwned(String path) throws Exception {
-    Stat stat = zk.checkExists().forPath(path);
+    releaseIfOwned(path, zk.checkExists().forPath(path));
+  }
+
+  /** As {@link #releaseIfOwned(String)}, with the node as this session last saw it. */
+  void releaseIfOwned(String path, Stat stat) throws Exception {
     if (stat != null && stat.getEphemeralOwner() == session()) {
       try {
         zk.delete().withVersion(stat.getVersion()).forPath(path);
