@@ -29,9 +29,13 @@ public final class ExitCodes {
   public static final int CONFLICT = 7;
 
   /**
-   * Verification failed: the ledger or a proof breaks a rule (the message names entry and rule).
+   * Verification failed: the ledger, a proof or the governance chain breaks a rule (the message
+   * names entry and rule).
    */
   public static final int VERIFY_FAILED = 8;
+
+  /** The user declined at a confirmation prompt (or gave no answer); nothing was changed. */
+  public static final int ABORTED = 9;
 
   private ExitCodes() {}
 }

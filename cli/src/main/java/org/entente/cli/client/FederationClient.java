@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.entente.proto.v1.FederationServiceGrpc;
+import org.entente.proto.v1.GovernanceServiceGrpc;
 import org.entente.proto.v1.JobServiceGrpc;
 import org.entente.proto.v1.LedgerServiceGrpc;
 import org.entente.security.FederationTrust;
@@ -69,6 +70,11 @@ public final class FederationClient implements Closeable {
   /** Like {@link #call}, for the ledger service. */
   public <T> T ledger(Function<LedgerServiceGrpc.LedgerServiceBlockingStub, T> call) {
     return onAnyReplica(LedgerServiceGrpc::newBlockingStub, call);
+  }
+
+  /** Like {@link #call}, for the governance service. */
+  public <T> T governance(Function<GovernanceServiceGrpc.GovernanceServiceBlockingStub, T> call) {
+    return onAnyReplica(GovernanceServiceGrpc::newBlockingStub, call);
   }
 
   /** A call that sets its own deadlines (transfers take as long as their size needs). */

@@ -58,6 +58,25 @@ public record SchedulingConfig(
   }
 
   SchedulingSettings toSettings() {
+    // Governed once the federation is founded: a replica's own file must not decide them.
+    for (var g :
+        java.util.Map.of(
+                "quotas",
+                quotas != null,
+                "halfLife",
+                halfLife != null,
+                "verification",
+                verification != null)
+            .entrySet()) {
+      if (g.getValue()) {
+        throw new IllegalArgumentException(
+            "scheduling."
+                + g.getKey()
+                + " is governed, not configured: the founding value goes in the genesis (entente"
+                + " gov genesis draft), later changes are proposals (entente gov propose"
+                + " set-quota / set-policy)");
+      }
+    }
     SchedulingSettings d = SchedulingSettings.defaults();
     Map<String, Quota> q = new TreeMap<>();
     if (quotas != null) {

@@ -8,12 +8,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.entente.cli.Output;
+import org.entente.coordinator.governance.Changes;
+import org.entente.coordinator.governance.GovernedStates;
 import org.entente.coordinator.ledger.Accounts;
 import org.entente.coordinator.ledger.CheckpointCheck;
 import org.entente.coordinator.ledger.FairnessAudit;
 import org.entente.coordinator.ledger.LogVerifier;
 import org.entente.coordinator.ledger.Problem;
 import org.entente.proto.v1.CheckpointBody;
+import org.entente.proto.v1.GovernedState;
 
 /**
  * What {@code entente ledger audit} found, as a table or JSON: per nation contributed and consumed
@@ -102,6 +105,7 @@ record AuditReport(
                           "rule", u.getRule(),
                           "reason", u.getReason()))
               .toList());
+      doc.put("governance", governanceJson());
       doc.put(
           "problems",
           problems.stream()
@@ -155,6 +159,7 @@ record AuditReport(
           out, List.of("NATION", "PASSES", "PLACEMENTS", "MAX GPUS HELD", "OVER CEILING"), f);
     }
     printVerification(out, v, a, nations.keySet());
+    printGovernance(out);
     if (problems.isEmpty()) {
       out.printf("audit passed: %d receipts counted%n", v.receiptsCounted());
     } else {
@@ -210,6 +215,57 @@ record AuditReport(
       }
       out.println();
       Output.table(out, List.of("REFUSED UPDATE", "NODE", "RULE", "WHY"), refused);
+    }
+  }
+
+  private Map<String, Object> governanceJson() {
+    Map<String, Object> g = new LinkedHashMap<>();
+    GovernedState s = v.governance().state();
+    if (s == null) {
+      return g;
+    }
+    g.put("sequence", s.getSequence());
+    g.put("members", GovernedStates.members(s));
+    g.put("threshold", s.getThreshold());
+    g.put("required", GovernedStates.required(s));
+    g.put("quarantined", s.getQuarantinedList());
+    g.put("revoked", s.getRevokedList());
+    g.put(
+        "decided",
+        v.governance().decided().stream()
+            .map(
+                d ->
+                    Map.of(
+                        "sequence", d.sequence(),
+                        "proposal", d.id(),
+                        "kind", Changes.kind(d.change()),
+                        "summary", Changes.summary(d.change()),
+                        "approvedBy", d.approvers()))
+            .toList());
+    return g;
+  }
+
+  /** The governed state the log gives, and every change with who approved it. */
+  private void printGovernance(PrintWriter out) {
+    GovernedState s = v.governance().state();
+    if (s == null) {
+      return;
+    }
+    out.println();
+    out.printf(
+        "governance: sequence %d, members %s, proposals need %d nation(s)%n",
+        s.getSequence(), GovernedStates.members(s), GovernedStates.required(s));
+    List<List<String>> rows = new ArrayList<>();
+    for (var d : v.governance().decided()) {
+      rows.add(
+          List.of(
+              Long.toString(d.sequence()),
+              d.id(),
+              Changes.summary(d.change()),
+              String.join(", ", d.approvers())));
+    }
+    if (!rows.isEmpty()) {
+      Output.table(out, List.of("SEQ", "PROPOSAL", "CHANGE", "APPROVED BY"), rows);
     }
   }
 }

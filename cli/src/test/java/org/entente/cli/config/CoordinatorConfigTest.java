@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.entente.cli.Cli;
 import org.entente.cli.ExitCodes;
 import org.entente.cli.PkiFiles;
@@ -440,5 +441,29 @@ class CoordinatorConfigTest {
         Cli.run("coordinator", "--config", file.toString()).oneLineError(ExitCodes.UNAVAILABLE);
 
     assertThat(line).contains("cannot reach ZooKeeper").contains("127.0.0.1:" + closedPort);
+  }
+
+  @Test
+  void governedSchedulingValues_areRefused_namingWhereTheyBelong() throws IOException {
+    for (String block :
+        List.of(
+            "scheduling:\n  quotas:\n    DE:\n      nominal: {gpus: 8}\n",
+            "scheduling:\n  halfLife: 1h\n",
+            "scheduling:\n  verification: {trustAfter: 3}\n")) {
+      String line =
+          invalid(HEAD + "listen: 0.0.0.0:7443\nzookeeper:\n  connect: zk1:2181\n" + block);
+      assertThat(line).contains("is governed").contains("entente gov");
+    }
+  }
+
+  @Test
+  void governanceGenesis_thatIsNoSignedGenesis_isRefusedNamingTheField() throws IOException {
+    Files.writeString(conf.resolve("genesis.pb"), "not a genesis at all \u0000\u0001");
+    String line =
+        invalid(
+            HEAD
+                + "listen: 0.0.0.0:7443\nzookeeper:\n  connect: zk1:2181\n"
+                + "governance: {genesis: missing.pb}\n");
+    assertThat(line).contains("governance.genesis");
   }
 }
