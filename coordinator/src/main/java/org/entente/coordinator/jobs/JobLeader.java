@@ -329,7 +329,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       takeCancels(batch, f, now, waiting);
       takeReports(batch, f, now, waiting);
       takeRounds(batch, f, now, waiting);
-      ledger.governance(governance.get(), now, f.epoch());
+      ledger.verdicts().governance(governance.get(), now, f.epoch());
       scheduling.recover(batch, table, ledger, f.epoch(), now);
       scheduling.schedule(batch, table, ledger, f.epoch(), now);
       if (now - lastPrune >= PRUNE_EVERY_MS) {
@@ -465,7 +465,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       }
       TrainingRecord next = t.with(r.round());
       waiting.add(done);
-      ledger.refusedUpdates(e, round, now, f.epoch());
+      ledger.verdicts().refusedUpdates(e, round, now, f.epoch());
       table.apply(
           batch,
           e,

@@ -113,7 +113,9 @@ final class ShardVerification {
               ? null
               : new CheckState(d.runs(), d.allowed(), Set.of(), sameNation);
       if (record != null) {
-        ledger.verification(id, s.index(), a.outcome(), d.runs(), a, sameNation, now, epoch);
+        ledger
+            .verdicts()
+            .verification(id, s.index(), a.outcome(), d.runs(), a, sameNation, now, epoch);
         metrics.verifications.labelValues(a.outcome()).inc();
       }
       for (RunOutput wrong : a.wrong()) {
@@ -125,18 +127,20 @@ final class ShardVerification {
             wrong.sha256(),
             a.agreeing().stream().map(RunOutput::node).toList(),
             a.sha256());
-        ledger.quarantine(
-            wrong.node(),
-            "returned output "
-                + wrong.sha256()
-                + " for "
-                + wrong.receiptId()
-                + " where "
-                + a.agreeing().stream().map(RunOutput::node).toList()
-                + " agreed on "
-                + a.sha256(),
-            now,
-            epoch);
+        ledger
+            .verdicts()
+            .quarantine(
+                wrong.node(),
+                "returned output "
+                    + wrong.sha256()
+                    + " for "
+                    + wrong.receiptId()
+                    + " where "
+                    + a.agreeing().stream().map(RunOutput::node).toList()
+                    + " agreed on "
+                    + a.sha256(),
+                now,
+                epoch);
       }
       RunOutput first = a.agreeing().get(0);
       String note =
@@ -148,7 +152,9 @@ final class ShardVerification {
     }
     if (d.next() instanceof Replication.RunAgain again) {
       if (again.outcome().equals("disagreement")) {
-        ledger.verification(id, s.index(), "disagreement", d.runs(), null, sameNation, now, epoch);
+        ledger
+            .verdicts()
+            .verification(id, s.index(), "disagreement", d.runs(), null, sameNation, now, epoch);
         metrics.verifications.labelValues("disagreement").inc();
         log.warn(
             "{}/{}: runs disagree ({}); running it again on {}",
@@ -166,7 +172,9 @@ final class ShardVerification {
       return JobLifecycle.recheck(e.view(), s.index(), s.attempt(), again.next(), why, now, epoch);
     }
     Replication.Fail f = (Replication.Fail) d.next();
-    ledger.verification(id, s.index(), "no-majority", d.runs(), null, sameNation, now, epoch);
+    ledger
+        .verdicts()
+        .verification(id, s.index(), "no-majority", d.runs(), null, sameNation, now, epoch);
     metrics.verifications.labelValues("no-majority").inc();
     return JobLifecycle.settled(
         e.view(), s.index(), s.attempt(), null, null, f.why(), now, epoch, backoff);
