@@ -4,9 +4,7 @@ import java.io.Closeable;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -15,9 +13,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.apache.curator.framework.CuratorFramework;
 import org.entente.coordinator.SchedulingSettings;
-import org.entente.coordinator.errors.ConflictException;
-import org.entente.coordinator.errors.ForbiddenException;
-import org.entente.coordinator.errors.NotFoundException;
 import org.entente.coordinator.errors.UnavailableException;
 import org.entente.coordinator.leader.EpochStore;
 import org.entente.coordinator.leader.Fence;
@@ -31,10 +26,7 @@ import org.entente.coordinator.metrics.CoordinatorMetrics;
 import org.entente.coordinator.model.JobLifecycle;
 import org.entente.coordinator.model.JobRecord;
 import org.entente.coordinator.model.JobSpec;
-import org.entente.coordinator.model.JobState;
 import org.entente.coordinator.model.NodeKey;
-import org.entente.coordinator.model.ShardRecord;
-import org.entente.coordinator.model.TrainingPlan;
 import org.entente.coordinator.model.TrainingRecord;
 import org.entente.proto.v1.SignedReceipt;
 import org.entente.security.FederationTrust;
@@ -43,11 +35,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader's job duties, on one thread: accept submissions and cancellations, apply agents' shard
- * reports, requeue the shards of lost nodes, and run the scheduler. Every change is a fenced,
- * versioned write, committed in batches; callers hear back only after their change is in ZooKeeper.
- * A new leader loads every job before its first decision. Thread-safe (all state lives on the loop
- * thread).
+ * The leader's job duties, on one thread: take in what callers queued ({@link LeaderInbox}:
+ * submissions, cancellations, agents' shard reports, FedAvg rounds), requeue the shards of lost
+ * nodes, and run the scheduler. Every change is a fenced, versioned write, committed in batches;
+ * callers hear back only after their change is in ZooKeeper. A new leader loads every job before
+ * its first decision. Thread-safe (all state lives on the loop thread).
  */
 public final class JobLeader implements LeaderElection.Listener, Closeable {
   private static final Logger log = LoggerFactory.getLogger(JobLeader.class);
@@ -60,17 +52,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
 
   /** The outcome of a submission. */
   public record Submitted(String jobId, boolean duplicate) {}
-
-  private record Pending<T>(T request, CompletableFuture<Submitted> done) {}
-
-  private record CancelRequest(
-      String jobId, String reason, String callerNation, CompletableFuture<JobRecord> done) {}
-
-  private record RoundRequest(
-      String jobId, TrainingRecord.RoundRecord round, CompletableFuture<JobRecord> done) {}
-
-  private record ReportBatch(
-      NodeKey node, List<Report> reports, CompletableFuture<List<Boolean>> done) {}
 
   private final JobStore store;
   private final CuratorFramework zk;
@@ -85,11 +66,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private final ShardVerification verification;
   private final ScheduledExecutorService loop;
   private final AtomicBoolean passQueued = new AtomicBoolean();
-  private final ConcurrentLinkedQueue<Pending<Submission>> submissions =
-      new ConcurrentLinkedQueue<>();
-  private final ConcurrentLinkedQueue<CancelRequest> cancels = new ConcurrentLinkedQueue<>();
-  private final ConcurrentLinkedQueue<RoundRequest> rounds = new ConcurrentLinkedQueue<>();
-  private final ConcurrentLinkedQueue<ReportBatch> reports = new ConcurrentLinkedQueue<>();
+  private final LeaderInbox inbox;
   private volatile Fence fence;
   private volatile Runnable onFenced = () -> {};
   private ScheduledFuture<?> ticker;
@@ -98,7 +75,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private JobTable table;
   private final List<Runnable> acks = new ArrayList<>();
   private SchedulingStep scheduling;
-  private long sequence;
   private long lastPrune;
   private JobPruner pruner;
 
@@ -118,6 +94,9 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     this.trust = trust;
     this.ledger = new LedgerDuties(keys, outputStored, metrics, CHECKPOINT_EVERY_MS);
     this.verification = new ShardVerification(random, metrics);
+    this.inbox =
+        new LeaderInbox(
+            ledger, verification, metrics, () -> settings.get().verification(), this::liveNations);
     this.store = new JobStore(zk);
     this.epochs = epochs;
     this.view = view;
@@ -170,7 +149,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       done.completeExceptionally(notLeading());
       return done;
     }
-    submissions.add(new Pending<>(s, done));
+    inbox.submit(s, done);
     nudge();
     return done;
   }
@@ -186,7 +165,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       done.completeExceptionally(notLeading());
       return done;
     }
-    rounds.add(new RoundRequest(jobId, round, done));
+    inbox.round(jobId, round, done);
     nudge();
     return done;
   }
@@ -198,7 +177,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       done.completeExceptionally(notLeading());
       return done;
     }
-    cancels.add(new CancelRequest(jobId, reason, callerNation, done));
+    inbox.cancel(jobId, reason, callerNation, done);
     nudge();
     return done;
   }
@@ -213,7 +192,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       done.completeExceptionally(notLeading());
       return done;
     }
-    reports.add(new ReportBatch(node, batch, done));
+    inbox.report(node, batch, done);
     nudge();
     return done;
   }
@@ -253,7 +232,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       long now = clock.millis();
       scheduling =
           new SchedulingStep(zk, view, settings, metrics, FairShareState.load(zk, now), now);
-      sequence = 0;
+      inbox.reset();
       lastPrune = now;
       pruner = new JobPruner(zk, trust, metrics);
       fence = f;
@@ -300,18 +279,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   }
 
   private void failQueued(RuntimeException e) {
-    for (Pending<Submission> p; (p = submissions.poll()) != null; ) {
-      p.done().completeExceptionally(e);
-    }
-    for (CancelRequest c; (c = cancels.poll()) != null; ) {
-      c.done().completeExceptionally(e);
-    }
-    for (ReportBatch r; (r = reports.poll()) != null; ) {
-      r.done().completeExceptionally(e);
-    }
-    for (RoundRequest r; (r = rounds.poll()) != null; ) {
-      r.done().completeExceptionally(e);
-    }
+    inbox.failAll(e);
   }
 
   private void pass() {
@@ -325,10 +293,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
       long now = clock.millis();
       WriteBatch batch = new WriteBatch(epochs, f);
       table.clearFresh();
-      takeSubmissions(batch, f, now, waiting);
-      takeCancels(batch, f, now, waiting);
-      takeReports(batch, f, now, waiting);
-      takeRounds(batch, f, now, waiting);
+      inbox.take(table, batch, f, now, waiting, acks, backoff());
       ledger.verdicts().governance(governance.get(), now, f.epoch());
       scheduling.recover(batch, table, ledger, f.epoch(), now);
       scheduling.schedule(batch, table, ledger, f.epoch(), now);
@@ -382,198 +347,6 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   private static void failAll(List<CompletableFuture<?>> futures, RuntimeException e) {
     for (CompletableFuture<?> c : futures) {
       c.completeExceptionally(e);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Submissions, cancellations, reports
-
-  private void takeSubmissions(
-      WriteBatch batch, Fence f, long now, List<CompletableFuture<?>> waiting) throws Exception {
-    for (Pending<Submission> p; (p = submissions.poll()) != null; ) {
-      Submission s = p.request();
-      String existing = table.byRequest(s.nation(), s.requestId());
-      if (existing != null) {
-        p.done().complete(new Submitted(existing, true));
-        continue;
-      }
-      String id = "j" + f.epoch() + "-" + (++sequence);
-      JobRecord job =
-          new JobRecord(
-              id,
-              s.nation(),
-              s.submittedBy(),
-              s.requestId(),
-              s.spec(),
-              (f.epoch() << 32) | sequence,
-              now,
-              JobState.PENDING,
-              "",
-              0);
-      ShardRecord[] shards = new ShardRecord[s.spec().shards()];
-      int[] versions = new int[shards.length];
-      for (int i = 0; i < shards.length; i++) {
-        shards[i] = ShardRecord.pending(i, f.epoch());
-      }
-      CompletableFuture<Submitted> done = p.done();
-      waiting.add(done);
-      table.addFresh(
-          new JobEntry(job, 0, shards, versions),
-          () -> {
-            metrics.jobsSubmitted.inc();
-            done.complete(new Submitted(id, false));
-          });
-    }
-  }
-
-  private void takeRounds(WriteBatch batch, Fence f, long now, List<CompletableFuture<?>> waiting)
-      throws Exception {
-    for (RoundRequest r; (r = rounds.poll()) != null; ) {
-      JobEntry e = table.get(r.jobId());
-      CompletableFuture<JobRecord> done = r.done();
-      if (e == null) {
-        done.completeExceptionally(new NotFoundException("no job " + r.jobId()));
-        continue;
-      }
-      if (e.job.state().terminal()) {
-        done.completeExceptionally(
-            new ConflictException("job " + r.jobId() + " has ended (" + e.job.state() + ")"));
-        continue;
-      }
-      TrainingRecord t = e.job.training();
-      if (t == null) {
-        t = new TrainingRecord(TrainingPlan.of(e.job.spec()).rounds(), null, List.of());
-      }
-      TrainingRecord.RoundRecord round = r.round();
-      if (round.round() <= t.lastRound()) {
-        // Recorded already: the same average again is fine; another one (a leader that started
-        // from an older view) must not be answered as if it were the record.
-        boolean same =
-            t.recent().stream()
-                .anyMatch(
-                    x ->
-                        x.round() == round.round()
-                            && x.checkpoint().sha256().equals(round.checkpoint().sha256()));
-        if (same) {
-          done.complete(e.job);
-        } else {
-          done.completeExceptionally(
-              new UnavailableException(
-                  "round " + r.round().round() + " of " + r.jobId() + " is recorded already"));
-        }
-        continue;
-      }
-      TrainingRecord next = t.with(r.round());
-      waiting.add(done);
-      ledger.verdicts().refusedUpdates(e, round, now, f.epoch());
-      table.apply(
-          batch,
-          e,
-          new JobLifecycle.Change(e.job.withTraining(next), Map.of()),
-          () -> done.complete(e.job));
-    }
-  }
-
-  private void takeCancels(WriteBatch batch, Fence f, long now, List<CompletableFuture<?>> waiting)
-      throws Exception {
-    for (CancelRequest c; (c = cancels.poll()) != null; ) {
-      JobEntry e = table.get(c.jobId());
-      if (e == null) {
-        c.done().completeExceptionally(new NotFoundException("no job " + c.jobId()));
-        continue;
-      }
-      if (!e.job.nation().equals(c.callerNation())) {
-        c.done()
-            .completeExceptionally(
-                new ForbiddenException(
-                    "job "
-                        + c.jobId()
-                        + " belongs to "
-                        + e.job.nation()
-                        + "; only its operators may cancel it"));
-        continue;
-      }
-      JobLifecycle.Change change = JobLifecycle.cancel(e.view(), c.reason(), now, f.epoch());
-      CompletableFuture<JobRecord> done = c.done();
-      if (change.isEmpty()) {
-        done.complete(e.job); // already ended: cancelling again changes nothing
-        continue;
-      }
-      waiting.add(done);
-      table.apply(batch, e, change, () -> done.complete(e.job));
-    }
-  }
-
-  private void takeReports(WriteBatch batch, Fence f, long now, List<CompletableFuture<?>> waiting)
-      throws Exception {
-    JobLifecycle.Backoff backoff = backoff();
-    for (ReportBatch rb; (rb = reports.poll()) != null; ) {
-      List<Boolean> settled = new ArrayList<>();
-      String node = rb.node().toString();
-      for (Report sent : rb.reports()) {
-        JobEntry e = table.get(sent.jobId());
-        if (e == null || sent.shard() < 0 || sent.shard() >= e.shards.length) {
-          settled.add(true);
-          continue;
-        }
-        ShardRecord s = e.shards[sent.shard()];
-        Report r = sent;
-        ShardVerification.Decision verdict = null;
-        if (node.equals(s.node()) && s.attempt() == r.attempt() && r.terminal()) {
-          r = ledger.vet(e, r);
-          if (r.phase() == JobLifecycle.Phase.SUCCEEDED && !e.job.state().terminal()) {
-            verdict =
-                verification.decide(
-                    e, s, r, ledger.book().tracks(), liveNations(), settings.get().verification());
-          }
-          // The attempt is closed in the ledger in this pass, before its report may change the job.
-          boolean signed = ledger.close(e, s, r, now, f.epoch(), verdict != null && verdict.held());
-          if (verdict != null && !signed) {
-            // Only runs the agent signed for may vouch for a result, or count against a node.
-            r = r.failed("a replicated run needs the agent's valid receipt");
-            verdict = null;
-          }
-        }
-        if (!node.equals(s.node()) || s.attempt() != r.attempt()) {
-          // Another node's shard, or an attempt that has been replaced: a node speaks only for
-          // what it was given.
-          if (!node.equals(s.node()) && s.attempt() == r.attempt()) {
-            log.warn(
-                "node {} reported on {}/{} which runs on {}; ignored",
-                node,
-                r.jobId(),
-                r.shard(),
-                s.node());
-          }
-          settled.add(true);
-          continue;
-        }
-        JobLifecycle.Change change =
-            verdict != null
-                ? verification.apply(e, s, verdict, ledger, now, f.epoch(), backoff)
-                : JobLifecycle.report(
-                    e.view(),
-                    r.shard(),
-                    r.attempt(),
-                    r.phase(),
-                    r.message(),
-                    r.output(),
-                    now,
-                    f.epoch(),
-                    backoff);
-        settled.add(true);
-        if (!change.isEmpty()) {
-          boolean wasTerminal = e.job.state().terminal();
-          table.apply(batch, e, change, null);
-          if (!wasTerminal && e.job.state().terminal()) {
-            ledger.provenance(e.job, now);
-          }
-        }
-      }
-      CompletableFuture<List<Boolean>> done = rb.done();
-      waiting.add(done);
-      // Acknowledged only after the pass's ledger writes: an acknowledged receipt is in ZooKeeper.
-      acks.add(() -> done.complete(settled));
     }
   }
 
