@@ -259,7 +259,7 @@ class JobCommandsTest {
         .forEach(
             n -> {
               assertThat(n.get("nominal").get("cpus").asLong()).isNotNegative();
-              assertThat(n.get("source").asText()).isIn("config", "contributed");
+              assertThat(n.get("source").asText()).isIn("governed", "contributed");
             });
   }
 

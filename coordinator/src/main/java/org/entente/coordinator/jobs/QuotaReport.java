@@ -60,7 +60,7 @@ public final class QuotaReport {
               .setWeight(weight)
               .setDominantShare(
                   dominantShare(new FairShareInput(decayed, weight), used, pool, halfLife))
-              .setSource(configured != null ? "config" : "contributed");
+              .setSource(configured != null ? "governed" : "contributed");
       if (q.borrowingLimit() != null) {
         n.setBorrowingLimit(JobProtos.amounts(q.borrowingLimit()));
       }
