@@ -29,7 +29,6 @@ import org.entente.coordinator.governance.GovernanceApiService;
 import org.entente.coordinator.governance.GovernanceApplier;
 import org.entente.coordinator.governance.GovernanceKeeper;
 import org.entente.coordinator.governance.GovernanceStore;
-import org.entente.coordinator.governance.GovernedStates;
 import org.entente.coordinator.grpc.DeadlineInterceptor;
 import org.entente.coordinator.grpc.HardenedServers;
 import org.entente.coordinator.jobs.JobLeader;
@@ -63,6 +62,7 @@ import org.entente.security.PeerVerifier;
 import org.entente.security.Role;
 import org.entente.security.TlsContexts;
 import org.entente.security.Usage;
+import org.entente.security.governance.GovernedStates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

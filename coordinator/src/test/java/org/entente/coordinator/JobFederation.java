@@ -71,7 +71,7 @@ final class JobFederation {
    */
   String govern(String nation, org.entente.proto.v1.Change change, String... approvers) {
     org.entente.proto.v1.SignedProposal p =
-        org.entente.coordinator.governance.Documents.propose(
+        org.entente.security.governance.Documents.propose(
             f.operator(nation), change, "test", CoordinatorFixture.CLOCK.millis(), 3_600_000);
     String id =
         governance(nation)
@@ -82,7 +82,7 @@ final class JobFederation {
           .approve(
               org.entente.proto.v1.ApproveRequest.newBuilder()
                   .setApproval(
-                      org.entente.coordinator.governance.Documents.approve(
+                      org.entente.security.governance.Documents.approve(
                           f.operator(a), p, id, CoordinatorFixture.CLOCK.millis()))
                   .build());
     }

@@ -229,7 +229,7 @@ class VerifiedWorkTest {
         .approve(
             org.entente.proto.v1.ApproveRequest.newBuilder()
                 .setApproval(
-                    org.entente.coordinator.governance.Documents.approve(
+                    org.entente.security.governance.Documents.approve(
                         f.operator("JP"),
                         fed.governance("JP")
                             .getProposal(GetProposalRequest.newBuilder().setId(rid).build())

@@ -12,8 +12,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.entente.cli.ExitCodes;
 import org.entente.cli.UserException;
-import org.entente.coordinator.governance.Changes;
-import org.entente.coordinator.governance.GovernanceChain;
 import org.entente.proto.v1.Genesis;
 import org.entente.proto.v1.Member;
 import org.entente.proto.v1.OperatorSignature;
@@ -21,6 +19,8 @@ import org.entente.proto.v1.SignedGenesis;
 import org.entente.security.Identity;
 import org.entente.security.IdentityCertificates;
 import org.entente.security.Signatures;
+import org.entente.security.governance.Changes;
+import org.entente.security.governance.GovernanceChain;
 
 /**
  * A genesis document in a file (a serialized {@code SignedGenesis}), and how far it is signed.

@@ -166,7 +166,7 @@ final class GovText {
 
   /** The threshold for people: {@code strict majority (2 of 3)} or {@code 2 of 3 nations}. */
   static String threshold(int threshold, int members) {
-    int required = org.entente.coordinator.governance.Tally.required(threshold, members);
+    int required = org.entente.security.governance.Tally.required(threshold, members);
     return threshold == 0
         ? "strict majority (" + required + " of " + members + ")"
         : required + " of " + members + " nations";

@@ -2,10 +2,10 @@ package org.entente.cli.gov;
 
 import java.util.concurrent.Callable;
 import org.entente.cli.ClientOptions;
-import org.entente.coordinator.governance.Documents;
 import org.entente.proto.v1.Change;
 import org.entente.proto.v1.SignedProposal;
 import org.entente.security.KeyMaterial;
+import org.entente.security.governance.Documents;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;

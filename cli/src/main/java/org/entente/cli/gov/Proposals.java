@@ -10,11 +10,11 @@ import org.entente.cli.ClientOptions;
 import org.entente.cli.ExitCodes;
 import org.entente.cli.UserException;
 import org.entente.cli.client.FederationClient;
-import org.entente.coordinator.governance.Changes;
 import org.entente.proto.v1.Proposal;
 import org.entente.proto.v1.ProposalStatus;
 import org.entente.proto.v1.ProposeRequest;
 import org.entente.proto.v1.SignedProposal;
+import org.entente.security.governance.Changes;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** Sending a signed proposal to the federation, or writing it to a file to send later. */

@@ -8,8 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.entente.cli.Output;
-import org.entente.coordinator.governance.Changes;
-import org.entente.coordinator.governance.GovernedStates;
 import org.entente.coordinator.ledger.Accounts;
 import org.entente.coordinator.ledger.CheckpointCheck;
 import org.entente.coordinator.ledger.FairnessAudit;
@@ -17,6 +15,8 @@ import org.entente.coordinator.ledger.LogVerifier;
 import org.entente.coordinator.ledger.Problem;
 import org.entente.proto.v1.CheckpointBody;
 import org.entente.proto.v1.GovernedState;
+import org.entente.security.governance.Changes;
+import org.entente.security.governance.GovernedStates;
 
 /**
  * What {@code entente ledger audit} found, as a table or JSON: per nation contributed and consumed

@@ -11,6 +11,7 @@ import org.entente.proto.v1.Policy;
 import org.entente.proto.v1.SignedGenesis;
 import org.entente.security.KeyMaterial;
 import org.entente.security.TrustBundle;
+import org.entente.security.governance.Documents;
 
 /**
  * Drafting a genesis: every root of a bundle as a founding member, with the quotas and policy of
@@ -40,7 +41,7 @@ public final class Founding {
       }
       Quota q = s.quotas().get(nation);
       if (q != null) {
-        m.setQuota(GovernedStates.governed(q));
+        m.setQuota(GovernedQuotas.governed(q));
       }
       g.addMembers(m);
     }
@@ -77,7 +78,7 @@ public final class Founding {
         new SchedulingSettings.Verification(
             p.getTrustAfter() > 0 ? p.getTrustAfter() : d.verification().trustAfter(),
             p.getCheckFraction() > 0 ? p.getCheckFraction() : d.verification().checkFraction());
-    return base.withQuotas(GovernedStates.quotas(state))
+    return base.withQuotas(GovernedQuotas.quotas(state))
         .withHalfLife(
             p.getHalfLifeMs() > 0 ? java.time.Duration.ofMillis(p.getHalfLifeMs()) : d.halfLife())
         .withVerification(v);

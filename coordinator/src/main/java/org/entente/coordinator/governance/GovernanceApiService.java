@@ -30,6 +30,8 @@ import org.entente.proto.v1.SignedApproval;
 import org.entente.proto.v1.SignedProposal;
 import org.entente.security.Identity;
 import org.entente.security.PeerIdentity;
+import org.entente.security.governance.GovernanceChain;
+import org.entente.security.governance.GovernedStates;
 
 /**
  * {@code GovernanceService} on every replica: stores signed proposals and approvals after checking

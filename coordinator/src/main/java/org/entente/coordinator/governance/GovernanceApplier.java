@@ -26,6 +26,8 @@ import org.entente.proto.v1.SignedApproval;
 import org.entente.proto.v1.SignedProposal;
 import org.entente.security.Pem;
 import org.entente.security.TrustBundle;
+import org.entente.security.governance.GovernanceChain;
+import org.entente.security.governance.GovernedStates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -24,6 +24,9 @@ import org.entente.proto.v1.GovernanceEntry;
 import org.entente.proto.v1.GovernedState;
 import org.entente.proto.v1.SignedGenesis;
 import org.entente.security.TrustBundle;
+import org.entente.security.governance.Changes;
+import org.entente.security.governance.GovernanceChain;
+import org.entente.security.governance.GovernedStates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

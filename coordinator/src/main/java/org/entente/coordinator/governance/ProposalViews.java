@@ -7,6 +7,8 @@ import org.entente.proto.v1.GovernedState;
 import org.entente.proto.v1.ProposalStatus;
 import org.entente.proto.v1.SignedApproval;
 import org.entente.proto.v1.SignedProposal;
+import org.entente.security.governance.Changes;
+import org.entente.security.governance.GovernanceChain;
 
 /** How a proposal stands, as {@code entente gov list/show} shows it. Pure. */
 public final class ProposalViews {

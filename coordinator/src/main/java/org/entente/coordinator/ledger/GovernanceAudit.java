@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.entente.coordinator.governance.Changes;
-import org.entente.coordinator.governance.GovernanceChain;
 import org.entente.proto.v1.Change;
 import org.entente.proto.v1.GovernanceEntry;
 import org.entente.proto.v1.GovernedState;
 import org.entente.proto.v1.Proposal;
+import org.entente.security.governance.Changes;
+import org.entente.security.governance.GovernanceChain;
 
 /**
  * The audit of governance in the log: the chain replayed from its genesis with the rules every

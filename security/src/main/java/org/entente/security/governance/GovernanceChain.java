@@ -1,4 +1,4 @@
-package org.entente.coordinator.governance;
+package org.entente.security.governance;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;

@@ -1,4 +1,4 @@
-package org.entente.coordinator.governance;
+package org.entente.security.governance;
 
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;

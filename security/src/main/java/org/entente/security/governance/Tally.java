@@ -1,4 +1,4 @@
-package org.entente.coordinator.governance;
+package org.entente.security.governance;
 
 import java.util.ArrayList;
 import java.util.Collections;
