@@ -4,20 +4,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import io.grpc.stub.StreamObserver;
 import java.io.Closeable;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
@@ -25,11 +20,9 @@ import org.entente.agent.shards.DevicePool;
 import org.entente.agent.shards.RunnerRegistry;
 import org.entente.agent.shards.ShardStats;
 import org.entente.agent.shards.ShardSupervisor;
-import org.entente.proto.v1.AgentGatewayGrpc;
 import org.entente.proto.v1.AgentMessage;
 import org.entente.proto.v1.CoordinatorMessage;
 import org.entente.proto.v1.Gpu;
-import org.entente.proto.v1.Heartbeat;
 import org.entente.proto.v1.NodeResources;
 import org.entente.proto.v1.Register;
 import org.entente.proto.v1.ShardReport;
@@ -52,9 +45,6 @@ public final class NodeAgent implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
   private static final String VERSION = "0.1.0";
 
-  /** Room for shard reports in a Register; the rest follow it as separate reports. */
-  private static final int REGISTER_REPORT_BYTES = 512 << 10;
-
   /** Refusals that no other replica and no retry would change. */
   private static final Set<Status.Code> FATAL =
       Set.of(
@@ -66,13 +56,30 @@ public final class NodeAgent implements Closeable {
   private final RandomGenerator random;
   private final ScheduledExecutorService scheduler;
   private final SslContext tls;
+  private final AgentStream.Agent streams =
+      new AgentStream.Agent() {
+        @Override
+        public void registered(AgentStream s, String replica) {
+          NodeAgent.this.registered(s, replica);
+        }
+
+        @Override
+        public void command(AgentStream s, CoordinatorMessage m) {
+          NodeAgent.this.command(s, m);
+        }
+
+        @Override
+        public void ended(AgentStream s, Status status) {
+          streamEnded(s, status);
+        }
+      };
   private final RunnerRegistry runners;
   private final ExecutorService workers;
   private volatile ShardSupervisor shards;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final AtomicInteger connects = new AtomicInteger();
   private volatile NodeResources resources;
-  private volatile Stream current;
+  private volatile AgentStream current;
   private volatile String replica;
   private volatile boolean draining;
   private volatile boolean closed;
@@ -140,7 +147,7 @@ public final class NodeAgent implements Closeable {
 
   /** The channel of the current stream's replica, else of the first configured one. */
   private io.grpc.Channel coordinatorChannel() {
-    Stream s = current;
+    AgentStream s = current;
     String address = s != null ? s.address : settings.coordinators().get(0);
     return channels.computeIfAbsent(address, this::channel);
   }
@@ -220,12 +227,23 @@ public final class NodeAgent implements Closeable {
     connects.incrementAndGet();
     // Holding back new reports until the stream is current: each is then either in its Register or
     // sent on it.
-    shards.withPendingReports(pending -> current = new Stream(address, channel, pending));
+    Identity id = identity();
+    Register.Builder register =
+        Register.newBuilder()
+            .setNation(id.nation())
+            .setName(id.name())
+            .setResources(resources)
+            .setAgentVersion(VERSION)
+            .setDraining(draining);
+    shards.withPendingReports(
+        pending ->
+            current =
+                new AgentStream(address, channel, register, pending, streams, scheduler, clock));
   }
 
   /** Sends a new report on the current stream; without one it waits for the next Register. */
   private void sendReport(ShardReport r) {
-    Stream s = current;
+    AgentStream s = current;
     if (s != null) {
       s.send(AgentMessage.newBuilder().setShardReport(r).build());
     }
@@ -243,7 +261,7 @@ public final class NodeAgent implements Closeable {
         .build();
   }
 
-  private synchronized void streamEnded(Stream s, Status status) {
+  private synchronized void streamEnded(AgentStream s, Status status) {
     if (s != current || closed) {
       return;
     }
@@ -274,140 +292,29 @@ public final class NodeAgent implements Closeable {
     scheduler.schedule(this::connect, wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private synchronized void registered(Stream s, String by) {
+  private void command(AgentStream s, CoordinatorMessage m) {
+    switch (m.getBodyCase()) {
+      case DRAIN -> {
+        // Running shards go on; the coordinator places no new ones here.
+        draining = true;
+        log.info(
+            "{} draining: {} (by {})",
+            identity(),
+            m.getDrain().getReason(),
+            m.getDrain().getRequestedBy());
+      }
+      case ASSIGN -> shards.assign(m.getAssign());
+      case CANCEL -> shards.cancel(m.getCancel());
+      case REPORT_ACK -> shards.acknowledge(m.getReportAck());
+      default -> log.debug("ignoring unknown command {}", m.getBodyCase());
+    }
+  }
+
+  private synchronized void registered(AgentStream s, String by) {
     if (s == current) {
       failures = 0;
       replica = by;
       log.info("{} registered with {}", identity(), by);
-    }
-  }
-
-  /** One stream to one replica. */
-  private final class Stream implements StreamObserver<CoordinatorMessage> {
-    private final String address;
-    private final StreamObserver<AgentMessage> up;
-    private ScheduledFuture<?> heartbeats;
-    private long sequence;
-    private boolean ended;
-    private boolean halfClosed;
-    private final CountDownLatch over = new CountDownLatch(1);
-
-    Stream(String address, ManagedChannel channel, List<ShardReport> pending) {
-      this.address = address;
-      this.up = AgentGatewayGrpc.newStub(channel).connect(this);
-      Identity id = identity();
-      Register.Builder register =
-          Register.newBuilder()
-              .setNation(id.nation())
-              .setName(id.name())
-              .setResources(resources)
-              .setAgentVersion(VERSION)
-              .setDraining(draining);
-      // The coordinator's message size limit bounds a Register; what does not fit follows it.
-      List<ShardReport> overflow = new ArrayList<>();
-      int room = REGISTER_REPORT_BYTES;
-      for (ShardReport r : pending) {
-        int size = r.getSerializedSize() + 8;
-        if (overflow.isEmpty() && size <= room) {
-          register.addShards(r);
-          room -= size;
-        } else {
-          overflow.add(r);
-        }
-      }
-      send(AgentMessage.newBuilder().setRegister(register).build());
-      for (ShardReport r : overflow) {
-        send(AgentMessage.newBuilder().setShardReport(r).build());
-      }
-    }
-
-    private synchronized void send(AgentMessage m) {
-      if (!ended && !halfClosed) {
-        up.onNext(m);
-      }
-    }
-
-    private void beat() {
-      send(
-          AgentMessage.newBuilder()
-              .setHeartbeat(
-                  Heartbeat.newBuilder().setSequence(++sequence).setSentAtUnixMs(clock.millis()))
-              .build());
-    }
-
-    @Override
-    public void onNext(CoordinatorMessage m) {
-      switch (m.getBodyCase()) {
-        case REGISTERED -> {
-          long every = Math.max(50, m.getRegistered().getHeartbeatIntervalMs());
-          synchronized (this) {
-            if (!ended) {
-              heartbeats =
-                  scheduler.scheduleAtFixedRate(this::beat, 0, every, TimeUnit.MILLISECONDS);
-            }
-          }
-          registered(this, m.getRegistered().getReplica());
-        }
-        case DRAIN -> {
-          // Running shards go on; the coordinator places no new ones here.
-          draining = true;
-          log.info(
-              "{} draining: {} (by {})",
-              identity(),
-              m.getDrain().getReason(),
-              m.getDrain().getRequestedBy());
-        }
-        case ASSIGN -> shards.assign(m.getAssign());
-        case CANCEL -> shards.cancel(m.getCancel());
-        case REPORT_ACK -> shards.acknowledge(m.getReportAck());
-        default -> log.debug("ignoring unknown command {}", m.getBodyCase());
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      end(Status.fromThrowable(t));
-    }
-
-    @Override
-    public void onCompleted() {
-      end(Status.UNAVAILABLE.withDescription("coordinator closed the stream"));
-    }
-
-    private void end(Status status) {
-      synchronized (this) {
-        ended = true;
-        if (heartbeats != null) {
-          heartbeats.cancel(false);
-        }
-      }
-      over.countDown();
-      streamEnded(this, status);
-    }
-
-    /**
-     * Half-closes the stream and waits up to {@code grace} for the coordinator to end it, then
-     * cancels it. Cancelling at once could overtake the last reports sent: HTTP/2 writes a reset
-     * before data still queued for the stream.
-     */
-    void close(Duration grace) throws InterruptedException {
-      synchronized (this) {
-        if (ended) {
-          return;
-        }
-        halfClosed = true;
-        if (heartbeats != null) {
-          heartbeats.cancel(false);
-        }
-        up.onCompleted();
-      }
-      over.await(grace.toMillis(), TimeUnit.MILLISECONDS);
-      synchronized (this) {
-        if (!ended) {
-          ended = true;
-          up.onError(Status.CANCELLED.withDescription("agent stopping").asRuntimeException());
-        }
-      }
     }
   }
 
@@ -425,7 +332,7 @@ public final class NodeAgent implements Closeable {
       sup.close();
     }
     workers.shutdownNow();
-    Stream s;
+    AgentStream s;
     synchronized (this) {
       s = current;
       current = null;
