@@ -278,6 +278,8 @@ public final class Coordinator implements Closeable {
         new JobApiService(
             leaderLink, jobView, view, () -> trust.snapshot().bundle().nations(), zk));
     trust.onChange(gateway::cutRevoked);
+    gateway.trustFrom(() -> trustUpdate(store));
+    trust.onChange(t -> gateway.pushTrust());
     view.onMembershipChange(roster::nudge);
     roster.onFenced(() -> election.rejoin("a write was fenced: a newer epoch exists"));
     applier.onFenced(() -> election.rejoin("a governance write was fenced"));
@@ -310,6 +312,25 @@ public final class Coordinator implements Closeable {
   private void applyGoverned(GovernedState s) {
     trust.replaceGoverned(GovernedStates.trustBundle(s), java.util.Set.copyOf(s.getRevokedList()));
     scheduling.set(Founding.governed(settings.scheduling(), s));
+  }
+
+  /** The governance chain this replica verified, and each member nation's published list. */
+  private org.entente.proto.v1.TrustUpdate trustUpdate(FederationStore store) {
+    org.entente.proto.v1.TrustUpdate.Builder b =
+        org.entente.proto.v1.TrustUpdate.newBuilder().addAllChain(governance.entries());
+    for (String nation : trust.snapshot().bundle().nations()) {
+      try {
+        store.crl(nation).ifPresent(c -> b.addRevocationListsPem(c.pem()));
+      } catch (Exception e) {
+        log.debug("revocation list of {} unreadable: {}", nation, e.toString());
+      }
+    }
+    return b.build();
+  }
+
+  /** The certificate this replica presents. */
+  public X509Certificate certificate() {
+    return settings.keys().certificate();
   }
 
   /** This replica's view of governance (after {@link #start}). */

@@ -56,6 +56,7 @@ public final class NodeAgent implements Closeable {
   private final RandomGenerator random;
   private final ScheduledExecutorService scheduler;
   private final SslContext tls;
+  private final AgentTrust trust;
   private final AgentStream.Agent streams =
       new AgentStream.Agent() {
         @Override
@@ -135,12 +136,8 @@ public final class NodeAgent implements Closeable {
     this.clock = clock;
     this.random = random;
     this.scheduler = scheduler;
-    this.tls =
-        TlsContexts.client(
-            settings.keys(),
-            new FederationTrust(settings.trust()),
-            clock,
-            Set.of(Role.COORDINATOR));
+    this.trust = new AgentTrust(settings.trust(), new FederationTrust(settings.trust()));
+    this.tls = TlsContexts.client(settings.keys(), trust.trust(), clock, Set.of(Role.COORDINATOR));
     this.nextAddress = 0;
     this.runners = runners.apply(this::coordinatorChannel);
   }
@@ -306,8 +303,45 @@ public final class NodeAgent implements Closeable {
       case ASSIGN -> shards.assign(m.getAssign());
       case CANCEL -> shards.cancel(m.getCancel());
       case REPORT_ACK -> shards.acknowledge(m.getReportAck());
+      case TRUST -> {
+        if (trust.apply(m.getTrust())) {
+          leaveIfDistrusted(s);
+        }
+      }
       default -> log.debug("ignoring unknown command {}", m.getBodyCase());
     }
+  }
+
+  /**
+   * Ends the stream when the replica's certificate is no longer trusted (revoked, or its nation
+   * removed), and drops its connection so the next one needs a new handshake.
+   */
+  private void leaveIfDistrusted(AgentStream s) {
+    java.security.cert.X509Certificate peer = s.peerCertificate();
+    if (peer == null) {
+      return;
+    }
+    try {
+      org.entente.security.PeerVerifier.verify(
+          new java.security.cert.X509Certificate[] {peer},
+          org.entente.security.Usage.SERVER_AUTH,
+          clock.instant(),
+          trust.trust().snapshot());
+    } catch (org.entente.security.PeerRejectedException e) {
+      log.warn("{}: leaving {}: {}", identity(), s.address, e.getMessage());
+      ManagedChannel ch = channels.remove(s.address);
+      s.abort(
+          Status.UNAVAILABLE.withDescription(
+              "the coordinator's certificate is no longer trusted: " + e.getMessage()));
+      if (ch != null) {
+        ch.shutdownNow();
+      }
+    }
+  }
+
+  /** What this agent trusts now, as it verified from the coordinators' updates. */
+  public AgentTrust trust() {
+    return trust;
   }
 
   private synchronized void registered(AgentStream s, String by) {

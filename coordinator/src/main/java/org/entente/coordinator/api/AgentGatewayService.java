@@ -65,6 +65,24 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
     keeper.cutRevoked(trust, List.copyOf(open));
   }
 
+  /** Sends every registered agent what it needs to check whom to trust (governance changed). */
+  public void pushTrust() {
+    CoordinatorMessage m = CoordinatorMessage.newBuilder().setTrust(trustUpdate.get()).build();
+    for (AgentSession s : List.copyOf(open)) {
+      if (s.record() != null && !s.isClosed()) {
+        s.send(m);
+      }
+    }
+  }
+
+  /** Where the trust updates come from (the governance chain and the nations' lists). */
+  public void trustFrom(java.util.function.Supplier<org.entente.proto.v1.TrustUpdate> source) {
+    this.trustUpdate = source;
+  }
+
+  private volatile java.util.function.Supplier<org.entente.proto.v1.TrustUpdate> trustUpdate =
+      org.entente.proto.v1.TrustUpdate::getDefaultInstance;
+
   @Override
   public StreamObserver<AgentMessage> connect(StreamObserver<CoordinatorMessage> responses) {
     PeerIdentity peer = PeerIdentity.current();
@@ -172,6 +190,7 @@ public final class AgentGatewayService extends AgentGatewayGrpc.AgentGatewayImpl
                                 .setSessionId(session.id())
                                 .setHeartbeatIntervalMs(heartbeatInterval.toMillis()))
                         .build());
+                session.send(CoordinatorMessage.newBuilder().setTrust(trustUpdate.get()).build());
                 dispatcher.attach(session, reg.getShardsList());
               }
             });
