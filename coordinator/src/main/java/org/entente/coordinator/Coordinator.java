@@ -96,6 +96,7 @@ public final class Coordinator implements Closeable {
   private RoundAggregator rounds;
   private LedgerWitness witness;
   private GovernanceStore governanceStore;
+  private java.nio.file.Path zkTlsDir;
   private GovernanceKeeper governance;
   private GovernanceApplier applier;
   private final java.util.concurrent.atomic.AtomicReference<SchedulingSettings> scheduling =
@@ -115,8 +116,21 @@ public final class Coordinator implements Closeable {
 
   /** Connects to ZooKeeper, loads trust, starts serving and joins the election. */
   public void start() throws Exception {
+    CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder();
+    if (settings.zkTls()) {
+      zkTlsDir =
+          java.nio.file.Files.createTempDirectory(
+              "entente-zk-",
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+      builder
+          .zkClientConfig(
+              org.entente.coordinator.zk.ZooKeeperTls.clientConfig(
+                  settings.keys(), settings.trustBundle(), zkTlsDir))
+          .aclProvider(org.entente.coordinator.zk.ZooKeeperTls.coordinatorsOnly());
+    }
     zk =
-        CuratorFrameworkFactory.builder()
+        builder
             .connectString(settings.zkConnect())
             .namespace(settings.zkChroot().substring(1))
             .sessionTimeoutMs((int) settings.zkSessionTimeout().toMillis())
@@ -427,6 +441,16 @@ public final class Coordinator implements Closeable {
     closeQuietly(metrics);
     if (zk != null) {
       zk.close();
+    }
+    if (zkTlsDir != null) {
+      try (var files = java.nio.file.Files.list(zkTlsDir)) {
+        for (java.nio.file.Path f : files.toList()) {
+          java.nio.file.Files.deleteIfExists(f);
+        }
+        java.nio.file.Files.deleteIfExists(zkTlsDir);
+      } catch (java.io.IOException e) {
+        log.debug("could not remove {}: {}", zkTlsDir, e.toString());
+      }
     }
   }
 

@@ -25,6 +25,8 @@ import org.entente.security.TrustBundle;
  * @param genesis the signed genesis to found the federation with when ZooKeeper holds none; null to
  *     join an existing federation
  * @param maxArtifactBytes the largest artifact the store accepts
+ * @param zkTls connect to ZooKeeper over TLS with this replica's certificate, and give every znode
+ *     written the x509 ACL that lets only coordinators read or write it
  */
 public record CoordinatorSettings(
     KeyMaterial keys,
@@ -45,7 +47,8 @@ public record CoordinatorSettings(
     SchedulingSettings scheduling,
     Path artifactDir,
     long maxArtifactBytes,
-    SignedGenesis genesis) {
+    SignedGenesis genesis,
+    boolean zkTls) {
 
   /** Default largest artifact: 2 GiB. */
   public static final long DEFAULT_MAX_ARTIFACT_BYTES = 2L << 30;
@@ -157,7 +160,8 @@ public record CoordinatorSettings(
         SchedulingSettings.defaults(),
         null,
         DEFAULT_MAX_ARTIFACT_BYTES,
-        null);
+        null,
+        false);
   }
 
   /** A copy with another ZooKeeper session timeout. */
@@ -183,6 +187,14 @@ public record CoordinatorSettings(
   /** A copy with other server limits. */
   public CoordinatorSettings withLimits(ServerLimits l) {
     return toBuilder().limits(l).build();
+  }
+
+  /**
+   * A copy that connects to ZooKeeper over TLS with this replica's certificate and writes znodes
+   * only coordinators may read or write (x509 ACLs, {@code zk.CoordinatorAuthProvider}).
+   */
+  public CoordinatorSettings withZkTls(boolean tls) {
+    return toBuilder().zkTls(tls).build();
   }
 
   /** A copy that founds the federation with {@code g} if it has no genesis yet. */
@@ -213,6 +225,7 @@ public record CoordinatorSettings(
     private Path artifactDir;
     private long maxArtifactBytes;
     private SignedGenesis genesis;
+    private boolean zkTls;
 
     private Builder(CoordinatorSettings from) {
       this.from = from;
@@ -226,6 +239,13 @@ public record CoordinatorSettings(
       this.artifactDir = from.artifactDir;
       this.maxArtifactBytes = from.maxArtifactBytes;
       this.genesis = from.genesis;
+      this.zkTls = from.zkTls;
+    }
+
+    /** ZooKeeper over TLS with x509 ACLs. */
+    public Builder zkTls(boolean tls) {
+      this.zkTls = tls;
+      return this;
     }
 
     /** The genesis to found the federation with (null: join an existing one). */
@@ -300,7 +320,8 @@ public record CoordinatorSettings(
           scheduling,
           artifactDir,
           maxArtifactBytes,
-          genesis);
+          genesis,
+          zkTls);
     }
   }
 }

@@ -39,7 +39,8 @@ public record CoordinatorConfig(
       @JsonProperty(value = "connect", required = true) String connect,
       @JsonProperty("chroot") String chroot,
       @JsonProperty("sessionTimeout") Duration sessionTimeout,
-      @JsonProperty("connectTimeout") Duration connectTimeout) {}
+      @JsonProperty("connectTimeout") Duration connectTimeout,
+      @JsonProperty("tls") Boolean tls) {}
 
   /** {@code membership:} block. */
   public record Membership(
@@ -130,7 +131,8 @@ public record CoordinatorConfig(
           base.resolve(
               artifacts == null || artifacts.dir() == null ? "artifacts" : artifacts.dir()),
           artifactLimit(),
-          genesis(base));
+          genesis(base),
+          Boolean.TRUE.equals(zookeeper.tls()));
     } catch (IllegalArgumentException e) {
       throw new UserException(ExitCodes.INVALID, "coordinator config: " + e.getMessage());
     }

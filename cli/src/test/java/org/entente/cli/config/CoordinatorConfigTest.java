@@ -466,4 +466,12 @@ class CoordinatorConfigTest {
                 + "governance: {genesis: missing.pb}\n");
     assertThat(line).contains("governance.genesis");
   }
+
+  @Test
+  void zookeeperTls_isOffByDefault_andOnWhenAsked() throws IOException {
+    String base = HEAD + "listen: 0.0.0.0:7443\nzookeeper:\n  connect: zk1:2281\n";
+    assertThat(CoordinatorConfig.load(config(base)).zkTls()).isFalse();
+    assertThat(CoordinatorConfig.load(config(base + "  tls: true\n")).zkTls()).isTrue();
+    assertThat(invalid(base + "  tls: sometimes\n")).contains("zookeeper.tls");
+  }
 }
