@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.curator.test.TestingServer;
@@ -110,5 +111,61 @@ class RevokedCoordinatorTest {
                     && !agent.replica().startsWith(target + "/"));
     assertThat(agent.trust().state().getRevokedList()).contains(target + ":" + serial.toString(16));
     assertThat(agent.lastFailure().getDescription()).contains("no longer trusted");
+  }
+
+  @Test
+  void aRevokedLeader_withdraws_andAnotherReplicaLeads() throws Exception {
+    Map<String, Coordinator> replicas = fed.coordinators();
+    await()
+        .atMost(TestFederation.DEADLINE)
+        .until(() -> replicas.values().stream().anyMatch(Coordinator::isLeader));
+    String leader =
+        replicas.entrySet().stream()
+            .filter(e -> e.getValue().isLeader())
+            .map(Map.Entry::getKey)
+            .findFirst()
+            .orElseThrow();
+    java.math.BigInteger serial = replicas.get(leader).certificate().getSerialNumber();
+    List<String> others =
+        List.of("DE", "FR", "JP").stream().filter(n -> !n.equals(leader)).toList();
+    Change revoke =
+        Change.newBuilder()
+            .setRevoke(
+                RevokeCertificate.newBuilder().setNation(leader).setSerialHex(serial.toString(16)))
+            .build();
+    // Proposed and approved through a replica that keeps its certificate; the leader applies it.
+    Coordinator via = replicas.get(others.get(0));
+    SignedProposal p =
+        Documents.propose(
+            fed.operator(others.get(0)),
+            revoke,
+            "compromised",
+            System.currentTimeMillis(),
+            600_000);
+    try (FederationClient c = client(others.get(0), via)) {
+      String id =
+          c.governance(s -> s.propose(ProposeRequest.newBuilder().setProposal(p).build())).getId();
+      for (String n : others) {
+        try (FederationClient a = client(n, via)) {
+          a.governance(
+              s ->
+                  s.approve(
+                      ApproveRequest.newBuilder()
+                          .setApproval(
+                              Documents.approve(fed.operator(n), p, id, System.currentTimeMillis()))
+                          .build()));
+        }
+      }
+    }
+
+    await().atMost(TestFederation.DEADLINE).until(() -> !replicas.get(leader).isLeader());
+    await()
+        .atMost(TestFederation.DEADLINE)
+        .until(() -> others.stream().anyMatch(n -> replicas.get(n).isLeader()));
+    // It does not stand again.
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> !replicas.get(leader).isLeader());
   }
 }

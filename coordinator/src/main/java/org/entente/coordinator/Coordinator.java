@@ -326,6 +326,14 @@ public final class Coordinator implements Closeable {
   private void applyGoverned(GovernedState s) {
     trust.replaceGoverned(GovernedStates.trustBundle(s), java.util.Set.copyOf(s.getRevokedList()));
     scheduling.set(Founding.governed(settings.scheduling(), s));
+    if (election != null) {
+      try {
+        checkOwnCertificate();
+      } catch (PeerRejectedException e) {
+        // Revoked, or its nation removed: peers and agents refuse it already; it must not lead.
+        election.withdraw(e.getMessage());
+      }
+    }
   }
 
   /** The governance chain this replica verified, and each member nation's published list. */

@@ -153,6 +153,28 @@ public final class LeaderElection implements Closeable {
         });
   }
 
+  /**
+   * Leaves the election for good (this replica's certificate is no longer trusted): it stops
+   * leading at once if it leads, and never stands again.
+   */
+  public void withdraw(String why) {
+    thread.execute(
+        () -> {
+          if (closed) {
+            return;
+          }
+          closed = true;
+          generation.incrementAndGet();
+          drop(why);
+          log.error("{} withdraws from the election: {}", participantId, why);
+          try {
+            latch.close();
+          } catch (Exception e) {
+            log.warn("could not leave the election: {}", e.toString());
+          }
+        });
+  }
+
   private void drop(String why) {
     Fence old = fence;
     fence = null;
