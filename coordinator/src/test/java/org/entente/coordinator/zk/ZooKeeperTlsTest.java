@@ -165,4 +165,123 @@ class ZooKeeperTlsTest {
           .isInstanceOf(KeeperException.NoAuthException.class);
     }
   }
+
+  @Test
+  void aThreeServerEnsembleWithQuorumTls_servesCoordinatorsOverTls() throws Exception {
+    KeyMaterial zkKeys =
+        pki.issue(new Identity("FR", Role.COORDINATOR, "zk-ensemble"), "127.0.0.1", "localhost");
+    Path pem = ZooKeeperTls.writeKeyStore(dir.resolve("zk-ensemble.pem"), zkKeys);
+    Path trust = ZooKeeperTls.writeTrustStore(dir.resolve("zk-ensemble-trust.pem"), pki.bundle());
+    List<InstanceSpec> specs = new java.util.ArrayList<>();
+    List<String> secure = new java.util.ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      int port = InstanceSpec.getRandomPort();
+      secure.add("127.0.0.1:" + port);
+      Map<String, Object> props = new HashMap<>();
+      props.put("secureClientPort", String.valueOf(port));
+      props.put("serverCnxnFactory", "org.apache.zookeeper.server.NettyServerCnxnFactory");
+      props.put("ssl.keyStore.location", pem.toString());
+      props.put("ssl.keyStore.type", "PEM");
+      props.put("ssl.trustStore.location", trust.toString());
+      props.put("ssl.trustStore.type", "PEM");
+      props.put("ssl.clientAuth", "need");
+      props.put("authProvider.x509", CoordinatorAuthProvider.class.getName());
+      props.put("sslQuorum", "true");
+      props.put("ssl.quorum.keyStore.location", pem.toString());
+      props.put("ssl.quorum.keyStore.type", "PEM");
+      props.put("ssl.quorum.trustStore.location", trust.toString());
+      props.put("ssl.quorum.trustStore.type", "PEM");
+      props.put("ssl.quorum.hostnameVerification", "false");
+      specs.add(new InstanceSpec(null, -1, -1, -1, true, i, 200, -1, props, "127.0.0.1"));
+    }
+    try (org.apache.curator.test.TestingCluster cluster =
+        new org.apache.curator.test.TestingCluster(specs)) {
+      cluster.start();
+      // The quorum port speaks TLS, with the servers' certificate from our PKI.
+      javax.net.ssl.SSLContext tls = jsse(pki.issue(new Identity("JP", Role.COORDINATOR, "probe")));
+      for (InstanceSpec s : specs) {
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(20))
+            .ignoreExceptions()
+            .until(
+                () -> {
+                  try (javax.net.ssl.SSLSocket socket =
+                      (javax.net.ssl.SSLSocket)
+                          tls.getSocketFactory().createSocket("127.0.0.1", s.getElectionPort())) {
+                    socket.startHandshake();
+                    return socket
+                        .getSession()
+                        .getPeerCertificates()[0]
+                        .equals(zkKeys.certificate());
+                  }
+                });
+      }
+      try (CuratorFramework de =
+          tlsClientTo(
+              String.join(",", secure), pki.issue(new Identity("DE", Role.COORDINATOR, "c"))); ) {
+        de.start();
+        assertThat(de.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
+        de.create().creatingParentsIfNeeded().forPath("/entente/quorum", "q".getBytes());
+        // The write went through the TLS quorum: every server has it.
+        for (String server : secure) {
+          try (CuratorFramework one =
+              tlsClientTo(server, pki.issue(new Identity("JP", Role.COORDINATOR, "c")))) {
+            one.start();
+            assertThat(one.blockUntilConnected(20, TimeUnit.SECONDS)).isTrue();
+            one.sync().forPath("/entente/quorum");
+            assertThat(one.getData().forPath("/entente/quorum")).isEqualTo("q".getBytes());
+          }
+        }
+      }
+    } finally {
+      for (String k :
+          List.of(
+              "sslQuorum",
+              "ssl.quorum.keyStore.location",
+              "ssl.quorum.keyStore.type",
+              "ssl.quorum.trustStore.location",
+              "ssl.quorum.trustStore.type",
+              "ssl.quorum.hostnameVerification")) {
+        System.clearProperty("zookeeper." + k);
+      }
+    }
+  }
+
+  /** A plain JSSE context presenting {@code keys} and trusting the member roots. */
+  private javax.net.ssl.SSLContext jsse(KeyMaterial keys) throws Exception {
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry(
+        "k",
+        keys.privateKey(),
+        new char[0],
+        new java.security.cert.Certificate[] {keys.certificate()});
+    java.security.KeyStore ts = java.security.KeyStore.getInstance("PKCS12");
+    ts.load(null, null);
+    for (String n : pki.bundle().nations()) {
+      ts.setCertificateEntry(n, pki.bundle().root(n));
+    }
+    javax.net.ssl.KeyManagerFactory kmf =
+        javax.net.ssl.KeyManagerFactory.getInstance(
+            javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, new char[0]);
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ts);
+    javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+    c.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    return c;
+  }
+
+  private CuratorFramework tlsClientTo(String connect, KeyMaterial keys) throws Exception {
+    return CuratorFrameworkFactory.builder()
+        .connectString(connect)
+        .retryPolicy(new RetryOneTime(100))
+        .zkClientConfig(
+            ZooKeeperTls.clientConfig(keys, pki.bundle(), Files.createTempDirectory(dir, "c")))
+        .aclProvider(ZooKeeperTls.coordinatorsOnly())
+        .connectionTimeoutMs(10000)
+        .build();
+  }
 }
