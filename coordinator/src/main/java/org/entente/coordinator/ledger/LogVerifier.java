@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +23,6 @@ import org.entente.proto.v1.ReceiptEntry;
 import org.entente.proto.v1.SchedulingEntry;
 import org.entente.proto.v1.SealBody;
 import org.entente.proto.v1.SealEntry;
-import org.entente.proto.v1.UsageReceipt;
 import org.entente.security.BatchVerifier;
 import org.entente.security.Identity;
 import org.entente.security.Role;
@@ -39,20 +37,20 @@ import org.entente.security.transparency.Rfc6962;
  * accounts of what it counted.
  *
  * <p>Rules: every entry decodes; a certificate chains to a member root of its own nation; a receipt
- * closes an attempt no earlier entry closed, its fields agree with the leader's observation, the
- * credit equals the agent's claim and stays within the observed wall time times the GPUs allocated,
- * the agent's certificate names the very node, its signature verifies, and its node sequence number
- * was never used before; a leader-only closure credits nothing; a seal covers exactly the entries
- * since the previous seal, its digest matches their leaf hashes, and a coordinator's signature
- * verifies. A receipt counts only once a valid seal covers it, so only dual-signed receipts reach
- * the accounts.
+ * keeps the rules of {@link ReceiptAudit} (it closes an attempt no earlier entry closed, within the
+ * observed bound, signed by the very node, with the credit the agent claimed and a fresh sequence
+ * number; a leader-only closure credits nothing) and its signature verifies; a seal covers exactly
+ * the entries since the previous seal, its digest matches their leaf hashes, and a coordinator's
+ * signature verifies. A receipt counts only once a valid seal covers it, so only dual-signed
+ * receipts reach the accounts.
  *
  * <p>Signatures are checked by {@link #finish}, in batches ({@link BatchVerifier}: receipts whose
  * nonce point the leader logged cost about half a verification each) and in parallel, since they
  * are nearly all of the cost. Not thread-safe.
  */
 public final class LogVerifier {
-  private record Known(X509Certificate certificate, Identity identity, PublicKey key) {}
+  /** A logged certificate that chains to the bundle, with what it names. */
+  record Known(X509Certificate certificate, Identity identity, PublicKey key) {}
 
   private record SignatureCheck(long index, String rule, BatchVerifier.Item item) {}
 
@@ -69,9 +67,7 @@ public final class LogVerifier {
   private final TrustBundle bundle;
   private final MerkleTree tree = new MerkleTree();
   private final Map<ByteString, Known> certificates = new HashMap<>();
-  private final Map<String, Long> receipts = new LinkedHashMap<>();
-  private final Map<String, Observation> observations = new HashMap<>();
-  private final Set<String> sequences = new HashSet<>();
+  private final ReceiptAudit receiptAudit = new ReceiptAudit(certificates::get);
   private final ProvenanceAudit provenance = new ProvenanceAudit();
   private final List<org.entente.proto.v1.RefusedUpdateEntry> refusedUpdates = new ArrayList<>();
   private final List<SchedulingEntry> scheduling = new ArrayList<>();
@@ -152,163 +148,24 @@ public final class LogVerifier {
 
   private void receipt(long index, ReceiptEntry r) {
     Observation o = r.getObserved();
-    String id = ReceiptIds.of(o.getJobId(), o.getShard(), o.getAttempt());
-    if (!id.equals(o.getReceiptId())) {
-      problem(index, "receipt-id", "receipt id " + o.getReceiptId() + " does not name " + id);
+    Problem refused = receiptAudit.close(index, o);
+    if (refused != null) {
+      problems.add(refused);
       return;
     }
-    Long earlier = receipts.putIfAbsent(id, index);
-    if (earlier != null) {
-      problem(index, "duplicate", "attempt " + id + " was already closed by entry " + earlier);
-      return;
-    }
-    observations.put(id, o);
     fairness.closed(o);
-    String over = overClaim(o, "GPU-ms", o.getCreditedGpuMs(), o.getGpus());
-    if (over == null) {
-      over = overClaim(o, "CPU-ms", o.getCreditedCpuMs(), o.getCpus());
+    ReceiptAudit.Outcome out = receiptAudit.check(index, r);
+    problems.addAll(out.problems());
+    if (out.signature() != null) {
+      pendingSignatures.add(new SignatureCheck(index, "agent-signature", out.signature()));
     }
-    if (over != null) {
-      problem(index, "over-claim", over);
-      return;
+    if (out.overClaimEvidence()) {
+      verification.overClaimed(o.getNode());
     }
-    if (o.getLeaderOnly()) {
-      if (o.getCreditedGpuMs() != 0 || o.getCreditedCpuMs() != 0) {
-        problem(index, "leader-only", id + " is a leader-only closure but credits something");
-        return;
-      }
-      if (!r.getAgentBody().isEmpty() && !overClaimEvidence(index, r, o, id)) {
-        return;
-      }
-      verification.receipt(o, null);
-      unsealed.add(new Unsealed(index, o));
-      return;
+    if (out.accepted() != null) {
+      verification.receipt(out.accepted(), out.agent());
+      unsealed.add(new Unsealed(index, out.accepted()));
     }
-    UsageReceipt u = agentReceipt(index, r, o, id);
-    if (u == null) {
-      return;
-    }
-    if (u.getGpuMs() != o.getCreditedGpuMs()
-        || u.getCpuMs() != o.getCreditedCpuMs()
-        || u.getCpus() != o.getCpus()) {
-      problem(
-          index,
-          "credit",
-          id
-              + " credits "
-              + o.getCreditedGpuMs()
-              + " GPU-ms but the agent claimed "
-              + u.getGpuMs());
-      return;
-    }
-    if (!usedSequence(index, o, u)) {
-      return;
-    }
-    pendingSignature(index, r);
-    verification.receipt(o, u);
-    unsealed.add(new Unsealed(index, o));
-  }
-
-  /**
-   * A leader-only closure may carry the agent's receipt only as evidence that the node claimed more
-   * than the leader observed (the leader then quarantines it): the receipt must be the node's own,
-   * for this attempt, and really above the bound, so a leader cannot frame an honest node.
-   */
-  private boolean overClaimEvidence(long index, ReceiptEntry r, Observation o, String id) {
-    UsageReceipt u = agentReceipt(index, r, o, id);
-    if (u == null) {
-      return false;
-    }
-    String over = overClaim(o, "GPU-ms", u.getGpuMs(), o.getGpus());
-    if (over == null) {
-      over = overClaim(o, "CPU-ms", u.getCpuMs(), o.getCpus());
-    }
-    if (over == null && u.getCpus() == o.getCpus()) {
-      problem(
-          index,
-          "leader-only",
-          id
-              + " is closed alone with the node's receipt as evidence, but the receipt claims no"
-              + " more than the observed bound: it should have been countersigned");
-      return false;
-    }
-    if (!usedSequence(index, o, u)) {
-      return false;
-    }
-    pendingSignature(index, r);
-    verification.overClaimed(o.getNode());
-    return true;
-  }
-
-  private boolean usedSequence(long index, Observation o, UsageReceipt u) {
-    if (!sequences.add(o.getNode() + "#" + u.getSequence())) {
-      problem(
-          index,
-          "replay",
-          o.getReceiptId()
-              + ": node "
-              + o.getNode()
-              + " used sequence "
-              + u.getSequence()
-              + " before");
-      return false;
-    }
-    return true;
-  }
-
-  private void pendingSignature(long index, ReceiptEntry r) {
-    pendingSignatures.add(
-        new SignatureCheck(
-            index,
-            "agent-signature",
-            new BatchVerifier.Item(
-                certificates.get(r.getAgentCertificateSha256()).key(),
-                Signatures.RECEIPT,
-                r.getAgentBody().toByteArray(),
-                r.getAgentSignature().toByteArray(),
-                r.getAgentSignatureNonce().toByteArray())));
-  }
-
-  /**
-   * The agent's receipt in {@code r}, when it names a logged node certificate of the node and
-   * nation observed and describes the observed attempt; else null, the problem recorded.
-   */
-  private UsageReceipt agentReceipt(long index, ReceiptEntry r, Observation o, String id) {
-    Known signer = certificates.get(r.getAgentCertificateSha256());
-    if (signer == null) {
-      problem(
-          index, "unknown-certificate", id + " names an agent certificate no earlier entry logged");
-      return null;
-    }
-    String node = signer.identity().nation() + "/" + signer.identity().name();
-    if (signer.identity().role() != Role.NODE
-        || !node.equals(o.getNode())
-        || !signer.identity().nation().equals(o.getNodeNation())) {
-      problem(
-          index,
-          "signer",
-          id + " ran on " + o.getNode() + " but is signed by " + signer.identity());
-      return null;
-    }
-    UsageReceipt u;
-    try {
-      u = UsageReceipt.parseFrom(r.getAgentBody());
-    } catch (InvalidProtocolBufferException ex) {
-      problem(index, "malformed", id + ": the agent's receipt does not decode");
-      return null;
-    }
-    if (!u.getJobId().equals(o.getJobId())
-        || u.getShard() != o.getShard()
-        || u.getAttempt() != o.getAttempt()
-        || !u.getNode().equals(o.getNode())
-        || !u.getNodeNation().equals(o.getNodeNation())
-        || !u.getChargedNation().equals(o.getChargedNation())
-        || u.getGpus() != o.getGpus()) {
-      problem(
-          index, "mismatch", id + ": the agent's receipt and the leader's observation disagree");
-      return null;
-    }
-    return u;
   }
 
   private void seal(long index, SealEntry s) {
@@ -366,7 +223,7 @@ public final class LogVerifier {
   }
 
   private void provenanceEntry(long index, ProvenanceEntry p) {
-    Problem why = provenance.check(index, p, observations::get);
+    Problem why = provenance.check(index, p, receiptAudit::observation);
     if (why != null) {
       problems.add(why);
     }
@@ -513,7 +370,7 @@ public final class LogVerifier {
         VerificationAudit.settle(
             u.index(),
             u.other(),
-            id -> receipts.get(id) != null && bad.contains(receipts.get(id)),
+            id -> receiptAudit.index(id) != null && bad.contains(receiptAudit.index(id)),
             accounts,
             tracks);
     if (why != null) {
@@ -528,7 +385,7 @@ public final class LogVerifier {
 
   /** The log index of the entry closing {@code receiptId}, or null. */
   public Long receiptIndex(String receiptId) {
-    return receipts.get(receiptId);
+    return receiptAudit.index(receiptId);
   }
 
   /** The index of the seal that covers entry {@code index}, or null. */
@@ -546,7 +403,7 @@ public final class LogVerifier {
   }
 
   public Observation observation(String receiptId) {
-    return observations.get(receiptId);
+    return receiptAudit.observation(receiptId);
   }
 
   /** Training updates that rounds left out, in log order. */
@@ -566,27 +423,6 @@ public final class LogVerifier {
     } catch (java.security.cert.CertificateEncodingException e) {
       return null;
     }
-  }
-
-  /** Why a credit exceeds (observed end - placed) x allocated units, or null when it does not. */
-  private static String overClaim(Observation o, String unit, long credited, int units) {
-    long bound;
-    try {
-      bound =
-          Math.multiplyExact(
-              Math.max(0, o.getObservedEndUnixMs() - o.getPlacedUnixMs()), (long) units);
-    } catch (ArithmeticException ex) {
-      bound = -1;
-    }
-    return units < 0 || credited < 0 || credited > bound
-        ? o.getReceiptId()
-            + " credits "
-            + credited
-            + " "
-            + unit
-            + ", more than the observed bound "
-            + bound
-        : null;
   }
 
   private void problem(long index, String rule, String detail) {
