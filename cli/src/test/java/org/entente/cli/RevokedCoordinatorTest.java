@@ -111,6 +111,20 @@ class RevokedCoordinatorTest {
                     && !agent.replica().startsWith(target + "/"));
     assertThat(agent.trust().state().getRevokedList()).contains(target + ":" + serial.toString(16));
     assertThat(agent.lastFailure().getDescription()).contains("no longer trusted");
+
+    // A client verifies the same for itself and skips the revoked replica, even listed first.
+    List<String> order = new java.util.ArrayList<>();
+    order.add(replicas.get(target).address());
+    others.forEach(n -> order.add(replicas.get(n).address()));
+    try (FederationClient c =
+        new FederationClient(fed.operator(others.get(1)), fed.bundle(), order, 10_000)) {
+      var federation =
+          c.call(
+              s -> s.getFederation(org.entente.proto.v1.GetFederationRequest.getDefaultInstance()));
+      assertThat(federation).isNotNull();
+      assertThat(c.distrusted()).containsExactly(replicas.get(target).address());
+      assertThat(c.trust().trust().snapshot().isRevoked(target, serial)).isTrue();
+    }
   }
 
   @Test

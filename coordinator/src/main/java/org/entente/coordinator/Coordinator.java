@@ -287,7 +287,8 @@ public final class Coordinator implements Closeable {
             witness::alarms));
     services.addService(trainingApi);
     services.addService(
-        new GovernanceApiService(governanceStore, governance, applier::nudge, clock));
+        new GovernanceApiService(
+            governanceStore, governance, applier::nudge, clock, () -> trustUpdate(store)));
     services.addService(
         new JobApiService(
             leaderLink, jobView, view, () -> trust.snapshot().bundle().nations(), zk));

@@ -49,13 +49,27 @@ public final class GovernanceApiService extends GovernanceServiceGrpc.Governance
   private final GovernanceKeeper keeper;
   private final Runnable nudgeLeader;
   private final Clock clock;
+  private final java.util.function.Supplier<org.entente.proto.v1.TrustUpdate> trust;
 
   public GovernanceApiService(
-      GovernanceStore store, GovernanceKeeper keeper, Runnable nudgeLeader, Clock clock) {
+      GovernanceStore store,
+      GovernanceKeeper keeper,
+      Runnable nudgeLeader,
+      Clock clock,
+      java.util.function.Supplier<org.entente.proto.v1.TrustUpdate> trust) {
     this.store = store;
     this.keeper = keeper;
     this.nudgeLeader = nudgeLeader;
     this.clock = clock;
+    this.trust = trust;
+  }
+
+  /** Any member identity may ask: what it gets is signed, and it verifies it itself. */
+  @Override
+  public void getTrust(
+      org.entente.proto.v1.GetTrustRequest req,
+      StreamObserver<org.entente.proto.v1.TrustUpdate> out) {
+    Calls.unary(out, trust::get);
   }
 
   @Override
