@@ -47,6 +47,23 @@ public final class QuotaOptions {
       description = "Memory others may borrow.")
   String lendingMemory;
 
+  @Option(
+      names = "--pledge-gpus",
+      paramLabel = "N",
+      description = "GPUs the nation pledges to the pool (with the other --pledge-*).")
+  Long pledgeGpus;
+
+  @Option(names = "--pledge-cpus", paramLabel = "N", description = "CPUs it pledges.")
+  Long pledgeCpus;
+
+  @Option(names = "--pledge-memory", paramLabel = "BYTES", description = "Memory it pledges.")
+  String pledgeMemory;
+
+  /** The capacity pledged, or null when no --pledge-* flag was given. */
+  Amounts pledge() {
+    return amounts("pledge-", pledgeGpus, pledgeCpus, pledgeMemory);
+  }
+
   /** Whether any quota flag was given. */
   boolean given() {
     return gpus != null

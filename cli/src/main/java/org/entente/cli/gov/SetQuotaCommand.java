@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Propose a member nation's quota: nominal --gpus, --cpus and --memory, and optional"
-            + " borrowing and lending limits (left out: unlimited).")
+            + " borrowing and lending limits (left out: unlimited), and optionally the capacity it"
+            + " pledges (--pledge-gpus, --pledge-cpus, --pledge-memory).")
 public final class SetQuotaCommand extends ProposalCommand {
   @Parameters(paramLabel = "NATION", description = "The member nation, e.g. DE.")
   String nation;
@@ -21,11 +22,12 @@ public final class SetQuotaCommand extends ProposalCommand {
 
   @Override
   Change change() {
-    return Change.newBuilder()
-        .setSetQuota(
-            SetQuota.newBuilder()
-                .setNation(GovText.nation("NATION", nation))
-                .setQuota(quota.quota()))
-        .build();
+    SetQuota.Builder q =
+        SetQuota.newBuilder().setNation(GovText.nation("NATION", nation)).setQuota(quota.quota());
+    org.entente.proto.v1.Amounts pledge = quota.pledge();
+    if (pledge != null) {
+      q.setPledge(pledge);
+    }
+    return Change.newBuilder().setSetQuota(q).build();
   }
 }

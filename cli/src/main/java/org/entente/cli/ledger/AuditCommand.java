@@ -158,6 +158,10 @@ public final class AuditCommand implements Callable<Integer> {
       problems.add(
           new Problem(-1, "witness-alarm", "the serving replica's witness reported: " + alarm));
     }
+    for (String alarm : governanceAlarms()) {
+      problems.add(
+          new Problem(-1, "governance-alarm", "the serving replica refused to follow: " + alarm));
+    }
     FairnessAudit fair = v.fairness();
     if (fairness) {
       problems.addAll(fair.problems());
@@ -170,6 +174,22 @@ public final class AuditCommand implements Callable<Integer> {
     new AuditReport(body, rootHex, cp, v, fair, problems, client.trust().nations(), nation)
         .print(spec.commandLine().getOut(), json, fairness);
     return problems.isEmpty() ? ExitCodes.OK : ExitCodes.VERIFY_FAILED;
+  }
+
+  /**
+   * What the serving replica refused to follow in governance (hand-edited governed znodes, chain
+   * links without valid approvals): not in the log, so only the replica can tell.
+   */
+  private List<String> governanceAlarms() {
+    try (FederationClient c = client.open()) {
+      return c.governance(
+              s ->
+                  s.getGovernedState(
+                      org.entente.proto.v1.GetGovernedStateRequest.getDefaultInstance()))
+          .getAlarmsList();
+    } catch (StatusRuntimeException e) {
+      return List.of(); // an older replica, or none reachable: the log's own checks still hold
+    }
   }
 
   private static void checkAgainst(

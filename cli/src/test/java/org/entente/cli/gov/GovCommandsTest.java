@@ -485,5 +485,23 @@ class GovCommandsTest {
     assertThat(json.exitCode()).isEqualTo(ExitCodes.VERIFY_FAILED);
     assertThat(TestFederation.json(json.out()).get("alarms").get(0).asText())
         .contains("/governance/state");
+    // An auditor hears of it too: the audit fails, naming what the replica refused.
+    await()
+        .atMost(TestFederation.DEADLINE)
+        .untilAsserted(
+            () -> {
+              Cli.Result audit =
+                  Cli.run(
+                      "ledger",
+                      "audit",
+                      "--coordinator",
+                      coordinators,
+                      "--identity",
+                      dir.resolve("ids").resolve("fr-auditor").toString(),
+                      "--state",
+                      dir.resolve("audit-state.json").toString());
+              assertThat(audit.exitCode()).isEqualTo(ExitCodes.VERIFY_FAILED);
+              assertThat(audit.out()).contains("governance-alarm").contains("/governance/state");
+            });
   }
 }
