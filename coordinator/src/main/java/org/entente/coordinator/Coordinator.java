@@ -13,9 +13,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.framework.state.ConnectionState;
-import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.entente.coordinator.api.AgentGatewayService;
 import org.entente.coordinator.api.FederationApiService;
 import org.entente.coordinator.api.JobApiService;
@@ -25,10 +22,9 @@ import org.entente.coordinator.artifacts.ArtifactApiService;
 import org.entente.coordinator.artifacts.ArtifactStore;
 import org.entente.coordinator.artifacts.ReplicatedArtifacts;
 import org.entente.coordinator.governance.Founding;
-import org.entente.coordinator.governance.GovernanceApiService;
 import org.entente.coordinator.governance.GovernanceApplier;
 import org.entente.coordinator.governance.GovernanceKeeper;
-import org.entente.coordinator.governance.GovernanceStore;
+import org.entente.coordinator.governance.ReplicaGovernance;
 import org.entente.coordinator.grpc.DeadlineInterceptor;
 import org.entente.coordinator.grpc.HardenedServers;
 import org.entente.coordinator.jobs.JobLeader;
@@ -44,7 +40,6 @@ import org.entente.coordinator.membership.FederationView;
 import org.entente.coordinator.membership.MembershipKeeper;
 import org.entente.coordinator.membership.RosterKeeper;
 import org.entente.coordinator.metrics.CoordinatorMetrics;
-import org.entente.coordinator.model.NodeRecord;
 import org.entente.coordinator.training.ArtifactCheckpoints;
 import org.entente.coordinator.training.RoundAggregator;
 import org.entente.coordinator.training.TrainingApiService;
@@ -73,7 +68,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Coordinator implements Closeable {
   private static final java.time.Duration WITNESS_INTERVAL = java.time.Duration.ofMillis(250);
-  private static final java.time.Duration GOVERNANCE_INTERVAL = java.time.Duration.ofMillis(250);
   private static final Logger log = LoggerFactory.getLogger(Coordinator.class);
 
   private final CoordinatorSettings settings;
@@ -95,9 +89,8 @@ public final class Coordinator implements Closeable {
   private ReplicatedArtifacts artifacts;
   private RoundAggregator rounds;
   private LedgerWitness witness;
-  private GovernanceStore governanceStore;
-  private java.nio.file.Path zkTlsDir;
-  private GovernanceKeeper governance;
+  private org.entente.coordinator.zk.ZooKeeperConnection connection;
+  private ReplicaGovernance governance;
   private GovernanceApplier applier;
   private final java.util.concurrent.atomic.AtomicReference<SchedulingSettings> scheduling =
       new java.util.concurrent.atomic.AtomicReference<>();
@@ -116,46 +109,13 @@ public final class Coordinator implements Closeable {
 
   /** Connects to ZooKeeper, loads trust, starts serving and joins the election. */
   public void start() throws Exception {
-    CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder();
-    if (settings.zkTls()) {
-      zkTlsDir =
-          java.nio.file.Files.createTempDirectory(
-              "entente-zk-",
-              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                  java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-      builder
-          .zkClientConfig(
-              org.entente.coordinator.zk.ZooKeeperTls.clientConfig(
-                  settings.keys(), settings.trustBundle(), zkTlsDir))
-          .aclProvider(org.entente.coordinator.zk.ZooKeeperTls.coordinatorsOnly());
-    }
-    zk =
-        builder
-            .connectString(settings.zkConnect())
-            .namespace(settings.zkChroot().substring(1))
-            .sessionTimeoutMs((int) settings.zkSessionTimeout().toMillis())
-            .connectionTimeoutMs((int) Math.min(settings.zkSessionTimeout().toMillis(), 5000))
-            .retryPolicy(new ExponentialBackoffRetry(100, 29, 2000))
-            .build();
-    zk.start();
-    if (!zk.blockUntilConnected(
-        (int) settings.zkConnectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new IllegalStateException(
-          "cannot reach ZooKeeper at "
-              + settings.zkConnect()
-              + " within "
-              + settings.zkConnectTimeout().toSeconds()
-              + " s");
-    }
+    connection = org.entente.coordinator.zk.ZooKeeperConnection.open(settings);
+    zk = connection.client();
     FederationStore store = new FederationStore(zk, clock);
-    governanceStore = new GovernanceStore(zk);
     governance =
-        new GovernanceKeeper(governanceStore, settings.trustBundle(), settings.genesis(), metrics);
-    governance.found();
-    store.record(GovernedStates.trustBundle(governance.state()));
-    applyGoverned(governance.state());
-    governance.onChange(this::applyGoverned);
-    governance.start(zk, GOVERNANCE_INTERVAL);
+        new ReplicaGovernance(
+            zk, store, settings.trustBundle(), settings.genesis(), metrics, clock);
+    governance.start(this::applyGoverned);
     checkOwnCertificate();
     revocations = new RevocationPoller(store, trust);
     revocations.start(zk, settings.revocationPollInterval());
@@ -212,7 +172,7 @@ public final class Coordinator implements Closeable {
             view,
             clock,
             scheduling::get,
-            governance::entries,
+            () -> governance.keeper().entries(),
             metrics,
             settings.keys(),
             trust,
@@ -236,40 +196,21 @@ public final class Coordinator implements Closeable {
             clock,
             metrics);
     witness.start(WITNESS_INTERVAL);
-    applier = new GovernanceApplier(zk, governanceStore, governance, epochs, clock, metrics);
-    LeaderElection.Listener both =
-        new LeaderElection.Listener() {
-          @Override
-          public void onLeading(Fence f) {
-            roster.onLeading(f);
-            jobLeader.onLeading(f);
-            applier.onLeading(f);
-          }
-
-          @Override
-          public void onNotLeading(String why) {
-            applier.onNotLeading(why);
-            jobLeader.onNotLeading(why);
-            roster.onNotLeading(why);
-          }
-        };
+    applier = governance.applier(epochs);
     election =
-        new LeaderElection(zk, epochs, self.participantId(), settings.zkSessionTimeout(), both);
+        new LeaderElection(
+            zk,
+            epochs,
+            self.participantId(),
+            settings.zkSessionTimeout(),
+            LeaderElection.Listener.all(roster, jobLeader, applier));
     LocalLeader local = new LocalLeader(jobLeader);
     leaderLink = new LeaderLink(local, election, peers, self.participantId());
     dispatcher = new ShardDispatcher(jobView, keeper, leaderLink);
     rounds =
         new RoundAggregator(jobView, jobLeader, new ArtifactCheckpoints(artifacts), clock, metrics);
     TrainingApiService trainingApi =
-        new TrainingApiService(
-            rounds,
-            leaderLink,
-            peers,
-            node -> {
-              NodeRecord r = view.liveNodes().get(node);
-              // A node's record names the replica holding its stream as NATION/coordinator@host.
-              return r == null ? null : r.replica().substring(0, r.replica().indexOf('/'));
-            });
+        new TrainingApiService(rounds, leaderLink, peers, view::replicaNationOf);
     dispatcher.start();
     AgentGatewayService gateway =
         new AgentGatewayService(
@@ -286,14 +227,12 @@ public final class Coordinator implements Closeable {
                 new org.entente.coordinator.logstore.LedgerStore(zk)),
             witness::alarms));
     services.addService(trainingApi);
-    services.addService(
-        new GovernanceApiService(
-            governanceStore, governance, applier::nudge, clock, () -> trustUpdate(store)));
+    services.addService(governance.service(applier::nudge));
     services.addService(
         new JobApiService(
             leaderLink, jobView, view, () -> trust.snapshot().bundle().nations(), zk));
     trust.onChange(gateway::cutRevoked);
-    gateway.trustFrom(() -> trustUpdate(store));
+    gateway.trustFrom(governance::trustUpdate);
     trust.onChange(t -> gateway.pushTrust());
     view.onMembershipChange(roster::nudge);
     roster.onFenced(() -> election.rejoin("a write was fenced: a newer epoch exists"));
@@ -303,18 +242,7 @@ public final class Coordinator implements Closeable {
     keeper.start(
         java.time.Duration.ofMillis(Math.max(50, settings.heartbeatInterval().toMillis() / 4)));
 
-    owner.claim(ZkPaths.replica(self.nation()), Json.write(self));
-    zk.getConnectionStateListenable()
-        .addListener(
-            (c, state) -> {
-              if (state == ConnectionState.RECONNECTED) {
-                try {
-                  owner.claim(ZkPaths.replica(self.nation()), Json.write(self));
-                } catch (Exception e) {
-                  log.warn("could not re-register replica: {}", e.toString());
-                }
-              }
-            });
+    owner.claimAndKeep(ZkPaths.replica(self.nation()), Json.write(self));
     election.start();
     if (settings.metricsPort() >= 0) {
       metricsPort = metrics.serve(settings.listenHost(), settings.metricsPort());
@@ -337,20 +265,6 @@ public final class Coordinator implements Closeable {
     }
   }
 
-  /** The governance chain this replica verified, and each member nation's published list. */
-  private org.entente.proto.v1.TrustUpdate trustUpdate(FederationStore store) {
-    org.entente.proto.v1.TrustUpdate.Builder b =
-        org.entente.proto.v1.TrustUpdate.newBuilder().addAllChain(governance.entries());
-    for (String nation : trust.snapshot().bundle().nations()) {
-      try {
-        store.crl(nation).ifPresent(c -> b.addRevocationListsPem(c.pem()));
-      } catch (Exception e) {
-        log.debug("revocation list of {} unreadable: {}", nation, e.toString());
-      }
-    }
-    return b.build();
-  }
-
   /** The certificate this replica presents. */
   public X509Certificate certificate() {
     return settings.keys().certificate();
@@ -358,7 +272,7 @@ public final class Coordinator implements Closeable {
 
   /** This replica's view of governance (after {@link #start}). */
   public GovernanceKeeper governance() {
-    return governance;
+    return governance.keeper();
   }
 
   private void checkOwnCertificate() throws PeerRejectedException {
@@ -432,7 +346,6 @@ public final class Coordinator implements Closeable {
       }
     }
     // Calls still in flight may forward to the leader until the server has terminated.
-    closeQuietly(applier);
     closeQuietly(governance);
     closeQuietly(witness);
     closeQuietly(rounds);
@@ -448,18 +361,8 @@ public final class Coordinator implements Closeable {
     closeQuietly(view);
     closeQuietly(jobView);
     closeQuietly(metrics);
-    if (zk != null) {
-      zk.close();
-    }
-    if (zkTlsDir != null) {
-      try (var files = java.nio.file.Files.list(zkTlsDir)) {
-        for (java.nio.file.Path f : files.toList()) {
-          java.nio.file.Files.deleteIfExists(f);
-        }
-        java.nio.file.Files.deleteIfExists(zkTlsDir);
-      } catch (java.io.IOException e) {
-        log.debug("could not remove {}: {}", zkTlsDir, e.toString());
-      }
+    if (connection != null) {
+      connection.close();
     }
   }
 

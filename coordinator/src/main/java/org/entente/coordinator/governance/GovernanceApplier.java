@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * count, in a fenced transaction that also records the new state and trust bundle for people and
  * tools. It decides nothing the other replicas do not check again. Thread-safe.
  */
-public final class GovernanceApplier implements Closeable {
+public final class GovernanceApplier
+    implements org.entente.coordinator.leader.LeaderElection.Listener, Closeable {
   private static final Logger log = LoggerFactory.getLogger(GovernanceApplier.class);
   private static final long EVERY_MS = 500;
 
@@ -78,6 +79,7 @@ public final class GovernanceApplier implements Closeable {
     this.onFenced = r;
   }
 
+  @Override
   public synchronized void onLeading(Fence f) {
     fence = f;
     if (ticker == null) {
@@ -85,6 +87,7 @@ public final class GovernanceApplier implements Closeable {
     }
   }
 
+  @Override
   public synchronized void onNotLeading(String why) {
     fence = null;
     if (ticker != null) {

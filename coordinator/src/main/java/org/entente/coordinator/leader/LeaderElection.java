@@ -30,6 +30,25 @@ public final class LeaderElection implements Closeable {
     void onLeading(Fence fence);
 
     void onNotLeading(String why);
+
+    /** Tells each of {@code all} in order when leading starts, and in reverse when it stops. */
+    static Listener all(Listener... all) {
+      return new Listener() {
+        @Override
+        public void onLeading(Fence fence) {
+          for (Listener l : all) {
+            l.onLeading(fence);
+          }
+        }
+
+        @Override
+        public void onNotLeading(String why) {
+          for (int i = all.length - 1; i >= 0; i--) {
+            all[i].onNotLeading(why);
+          }
+        }
+      };
+    }
   }
 
   private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);

@@ -51,6 +51,13 @@ public final class FederationView implements Closeable {
   }
 
   /** Connected nodes by key. */
+  /** The nation of the replica holding {@code node}'s stream, or null when it is not live. */
+  public String replicaNationOf(NodeKey node) {
+    NodeRecord r = liveNodes().get(node);
+    // A node's record names the replica holding its stream as NATION/coordinator@host.
+    return r == null ? null : r.replica().substring(0, r.replica().indexOf('/'));
+  }
+
   public Map<NodeKey, NodeRecord> liveNodes() {
     Map<NodeKey, NodeRecord> out = new TreeMap<>();
     nodes.stream()

@@ -58,6 +58,26 @@ public final class EphemeralOwner {
     throw new IllegalStateException("could not claim " + path + " after 5 attempts (contention)");
   }
 
+  /**
+   * Claims {@code path} now, and again after every reconnection (a new session lost the old
+   * session's ephemeral nodes).
+   */
+  public void claimAndKeep(String path, byte[] data) throws Exception {
+    claim(path, data);
+    zk.getConnectionStateListenable()
+        .addListener(
+            (c, state) -> {
+              if (state == org.apache.curator.framework.state.ConnectionState.RECONNECTED) {
+                try {
+                  claim(path, data);
+                } catch (Exception e) {
+                  org.slf4j.LoggerFactory.getLogger(EphemeralOwner.class)
+                      .warn("could not claim {} again: {}", path, e.toString());
+                }
+              }
+            });
+  }
+
   /** Updates {@code path} only if this session still owns it; returns whether it did. */
   public boolean updateIfOwned(String path, byte[] data) throws Exception {
     Stat stat = zk.checkExists().forPath(path);
