@@ -42,10 +42,10 @@ public final class ProposalViews {
       ApprovalView.Builder v = ApprovalView.newBuilder().setCounts(why == null);
       if (a != null) {
         v.setApprover(a.getApprover()).setSignedUnixMs(a.getSignedUnixMs());
-        int slash = a.getApprover().indexOf("://");
-        if (slash >= 0) {
-          String rest = a.getApprover().substring(slash + 3);
-          v.setNation(rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest);
+        try {
+          v.setNation(org.entente.security.Identity.parseUri(a.getApprover()).nation());
+        } catch (IllegalArgumentException e) {
+          // an approval naming no identity counts for nothing, as its reason says
         }
       }
       if (why != null) {

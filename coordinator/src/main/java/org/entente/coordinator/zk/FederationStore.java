@@ -2,7 +2,6 @@ package org.entente.coordinator.zk;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -16,8 +15,9 @@ import org.entente.security.Pem;
 import org.entente.security.TrustBundle;
 
 /**
- * The trust bundle and revocation lists in ZooKeeper. The bundle is written once, at bootstrap, in
- * one transaction; afterwards it changes only through governance. Thread-safe.
+ * The federation's record and revocation lists in ZooKeeper. The record of member roots is written
+ * for tools when the federation is founded (and kept current by the governance leader); no replica
+ * trusts it, as trust comes from the verified governance chain. Thread-safe.
  */
 public final class FederationStore {
   /** A revocation list as stored, with its znode version for conditional replacement. */
@@ -29,55 +29,6 @@ public final class FederationStore {
   public FederationStore(CuratorFramework zk, Clock clock) {
     this.zk = zk;
     this.clock = clock;
-  }
-
-  /**
-   * Returns the federation's trust bundle, creating the federation from {@code bootstrap} if none
-   * exists yet. A configured root that differs from the stored one for the same nation is refused:
-   * trust is changed by governance, not by editing one replica's config.
-   */
-  public TrustBundle bootstrap(TrustBundle bootstrap) throws Exception {
-    if (zk.checkExists().forPath(ZkPaths.FEDERATION) == null) {
-      List<CuratorOp> ops = new ArrayList<>();
-      ops.add(
-          zk.transactionOp()
-              .create()
-              .forPath(
-                  ZkPaths.FEDERATION,
-                  Json.write(
-                      new FederationRecord(
-                          List.copyOf(bootstrap.nations()), digest(bootstrap), clock.millis()))));
-      if (zk.checkExists().forPath(ZkPaths.NATIONS) == null) {
-        ops.add(zk.transactionOp().create().forPath(ZkPaths.NATIONS));
-      }
-      for (String nation : bootstrap.nations()) {
-        ops.add(zk.transactionOp().create().forPath(ZkPaths.nation(nation)));
-        ops.add(
-            zk.transactionOp()
-                .create()
-                .forPath(
-                    ZkPaths.root(nation),
-                    Pem.encode(bootstrap.root(nation)).getBytes(StandardCharsets.US_ASCII)));
-      }
-      try {
-        zk.transaction().forOperations(ops);
-      } catch (KeeperException.NodeExistsException raced) {
-        // another replica bootstrapped first; use what it wrote
-      }
-    }
-    TrustBundle stored = load();
-    for (String nation : bootstrap.nations()) {
-      X509Certificate mine = bootstrap.root(nation);
-      X509Certificate theirs = stored.root(nation);
-      if (theirs != null && !theirs.equals(mine)) {
-        throw new IllegalStateException(
-            "the configured root for "
-                + nation
-                + " differs from the federation's root in ZooKeeper; trust changes only through"
-                + " governance, so fix this replica's trust list");
-      }
-    }
-    return stored;
   }
 
   /**
@@ -116,25 +67,6 @@ public final class FederationStore {
     } catch (KeeperException.NodeExistsException raced) {
       // another replica recorded it first
     }
-  }
-
-  /** Reads every nation's root and checks them against the federation record's digest. */
-  public TrustBundle load() throws Exception {
-    List<X509Certificate> roots = new ArrayList<>();
-    for (String nation : zk.getChildren().forPath(ZkPaths.NATIONS)) {
-      byte[] pem = zk.getData().forPath(ZkPaths.root(nation));
-      roots.addAll(
-          Pem.readCertificates(new String(pem, StandardCharsets.US_ASCII), ZkPaths.root(nation)));
-    }
-    TrustBundle bundle = TrustBundle.of(roots);
-    FederationRecord record =
-        Json.read(zk.getData().forPath(ZkPaths.FEDERATION), FederationRecord.class);
-    if (!record.trustBundleSha256().equals(digest(bundle))) {
-      throw new IllegalStateException(
-          "the roots under /nations do not match the federation's trust bundle digest; refusing to"
-              + " trust a bundle that was edited outside governance");
-    }
-    return bundle;
   }
 
   /** The nation's published revocation list, if any. */
