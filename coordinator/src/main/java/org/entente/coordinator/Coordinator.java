@@ -25,6 +25,7 @@ import org.entente.coordinator.governance.Founding;
 import org.entente.coordinator.governance.GovernanceApplier;
 import org.entente.coordinator.governance.GovernanceKeeper;
 import org.entente.coordinator.governance.ReplicaGovernance;
+import org.entente.coordinator.grpc.CallMetricsInterceptor;
 import org.entente.coordinator.grpc.DeadlineInterceptor;
 import org.entente.coordinator.grpc.HardenedServers;
 import org.entente.coordinator.jobs.JobLeader;
@@ -126,6 +127,7 @@ public final class Coordinator implements Closeable {
     view.start();
     jobView = new JobView(zk);
     jobView.start();
+    metrics.pool.watch(view, jobView, scheduling::get, () -> trust.snapshot().bundle().nations());
 
     // Services are added after the server binds, because the replica's name includes its port.
     MutableHandlerRegistry services = new MutableHandlerRegistry();
@@ -137,6 +139,7 @@ public final class Coordinator implements Closeable {
                 settings.limits())
             .intercept(new DeadlineInterceptor(settings.limits()))
             .intercept(new IdentityInterceptor(trust, clock))
+            .intercept(new CallMetricsInterceptor(metrics.grpcCalls, metrics.grpcSeconds))
             .fallbackHandlerRegistry(services)
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())

@@ -290,6 +290,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
     List<CompletableFuture<?>> waiting = new ArrayList<>();
     acks.clear();
     try {
+      long started = System.nanoTime();
       long now = clock.millis();
       WriteBatch batch = new WriteBatch(epochs, f);
       table.clearFresh();
@@ -308,6 +309,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
         batch.add(List.of(), 0, ack);
       }
       batch.flush();
+      metrics.schedulingPass.observe((System.nanoTime() - started) / 1e9);
     } catch (FencedException e) {
       metrics.fencedWrites.inc();
       log.warn("job write refused: {}", e.getMessage());

@@ -13,6 +13,7 @@ import org.entente.coordinator.model.JobLifecycle;
 import org.entente.coordinator.model.NodeKey;
 import org.entente.coordinator.model.NodeRecord;
 import org.entente.coordinator.model.ShardRecord;
+import org.entente.coordinator.model.ShardState;
 import org.entente.coordinator.scheduler.Decisions;
 import org.entente.coordinator.scheduler.Place;
 import org.entente.coordinator.scheduler.Preempt;
@@ -156,6 +157,9 @@ final class SchedulingStep {
       // An earlier attempt whose receipt has not come is closed now: its number is reused no more.
       ledger.closeLeaderOnly(
           e, s, now, epoch, "superseded by a new attempt before its receipt arrived");
+      // Placeable since its job was submitted or, once requeued, since its backoff ended.
+      long since = s.state() == ShardState.PENDING ? e.job.submittedAtMs() : s.notBeforeMs();
+      metrics.schedulingWait.observe(Math.max(0, now - since) / 1000.0);
       placed
           .computeIfAbsent(p.shard().jobId(), k -> new TreeMap<>())
           .put(p.shard().index(), s.placed(p.node().toString(), p.reason(), now, epoch));

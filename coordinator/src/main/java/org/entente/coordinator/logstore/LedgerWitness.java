@@ -236,6 +236,7 @@ public final class LedgerWitness implements java.io.Closeable {
     cosign(sc);
     metrics.witnessCosigned.inc();
     metrics.ledgerSize.set(next.size());
+    metrics.ledgerCheckpointTime.set(body.getAtUnixMs() / 1000.0);
     publishIfMajority(sc);
   }
 

@@ -190,6 +190,63 @@ public final class CoordinatorMetrics implements Closeable {
           .help("Artifact bytes sent to clients and to other replicas")
           .register(registry);
 
+  public final Gauge ledgerCheckpointTime =
+      Gauge.builder()
+          .name("entente_ledger_cosigned_timestamp_seconds")
+          .help(
+              "Time (unix seconds) the leader signed the last checkpoint this replica's witness"
+                  + " cosigned; time() minus it is the checkpoint's age")
+          .register(registry);
+
+  /**
+   * Time from a shard becoming placeable (its job submitted, or its requeue backoff over) to its
+   * placement being decided, leader-only.
+   */
+  public final Histogram schedulingWait =
+      Histogram.builder()
+          .name("entente_scheduling_wait_seconds")
+          .help(
+              "Time from a shard becoming placeable (job submitted, or requeue backoff over) to"
+                  + " the leader placing it (observed by the leader only)")
+          .classicOnly()
+          .classicUpperBounds(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+          .register(registry);
+
+  public final Histogram schedulingPass =
+      Histogram.builder()
+          .name("entente_scheduling_pass_seconds")
+          .help(
+              "Time of one leader pass: take in requests, requeue, schedule, and commit to"
+                  + " ZooKeeper (observed by the leader only)")
+          .classicOnly()
+          .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+          .register(registry);
+
+  /** Calls this replica's gRPC server ended, by full method name and status code. */
+  public final Counter grpcCalls =
+      Counter.builder()
+          .name("entente_grpc_server_calls_total")
+          .help("gRPC calls this replica's server ended, by method and status code")
+          .labelNames("method", "code")
+          .register(registry);
+
+  public final Histogram grpcSeconds =
+      Histogram.builder()
+          .name("entente_grpc_server_call_seconds")
+          .help("Time to answer a unary gRPC call, by method (streams are not timed)")
+          .labelNames("method")
+          .classicOnly()
+          .classicUpperBounds(
+              0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+          .register(registry);
+
+  /** Nodes, GPUs, shards and quotas, from this replica's views (see {@link PoolMetrics}). */
+  public final PoolMetrics pool = new PoolMetrics();
+
+  {
+    registry.register(pool);
+  }
+
   private HTTPServer server;
 
   /** Serves {@code /metrics} on {@code port} (0 picks a free port); returns the bound port. */
