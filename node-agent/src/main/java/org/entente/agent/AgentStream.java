@@ -45,6 +45,9 @@ final class AgentStream implements StreamObserver<CoordinatorMessage> {
     void command(AgentStream s, CoordinatorMessage m);
 
     void ended(AgentStream s, Status status);
+
+    /** A heartbeat went up (for the agent's metrics). */
+    default void heartbeatSent() {}
   }
 
   final String address;
@@ -127,6 +130,7 @@ final class AgentStream implements StreamObserver<CoordinatorMessage> {
             .setHeartbeat(
                 Heartbeat.newBuilder().setSequence(++sequence).setSentAtUnixMs(clock.millis()))
             .build());
+    agent.heartbeatSent();
   }
 
   @Override

@@ -6,8 +6,11 @@ import org.entente.proto.v1.GovernanceEntry;
 import org.entente.proto.v1.GovernedState;
 import org.entente.proto.v1.TrustUpdate;
 import org.entente.security.FederationTrust;
+import org.entente.security.PeerRejectedException;
+import org.entente.security.PeerVerifier;
 import org.entente.security.RevocationList;
 import org.entente.security.TrustBundle;
+import org.entente.security.Usage;
 import org.entente.security.governance.Changes;
 import org.entente.security.governance.GovernanceChain;
 import org.entente.security.governance.GovernedStates;
@@ -28,6 +31,18 @@ public final class AgentTrust {
   private final TrustBundle configured;
   private final FederationTrust trust;
   private GovernedState state;
+  private final java.util.concurrent.atomic.AtomicLongArray outcomes =
+      new java.util.concurrent.atomic.AtomicLongArray(Outcome.values().length);
+
+  /** How a {@link TrustUpdate} was taken. */
+  public enum Outcome {
+    /** Followed: a new governance entry, or a revocation list that changed what is trusted. */
+    APPLIED,
+    /** Nothing new in it. */
+    UNCHANGED,
+    /** It held an entry that does not verify, so the chain was not followed past it. */
+    REFUSED
+  }
 
   public AgentTrust(TrustBundle configured, FederationTrust trust) {
     this.configured = configured;
@@ -52,6 +67,7 @@ public final class AgentTrust {
   public synchronized boolean apply(TrustUpdate u) {
     FederationTrust.Snapshot before = trust.snapshot();
     GovernedState s = state;
+    boolean refused = false;
     for (GovernanceEntry e : u.getChainList()) {
       try {
         if (e.hasGenesis()) {
@@ -62,10 +78,12 @@ public final class AgentTrust {
           s = GovernanceChain.next(s, e);
         }
       } catch (Changes.Refused ex) {
+        refused = true;
         log.error("trust update refused, not followed: {}", ex.getMessage());
       }
     }
-    if (s != null && s != state) {
+    boolean followed = s != null && s != state;
+    if (followed) {
       state = s;
       trust.replaceGoverned(GovernedStates.trustBundle(s), Set.copyOf(s.getRevokedList()));
     }
@@ -80,7 +98,32 @@ public final class AgentTrust {
         }
       }
     }
-    return !trust.snapshot().equals(before);
+    boolean changed = !trust.snapshot().equals(before);
+    Outcome o =
+        refused ? Outcome.REFUSED : followed || changed ? Outcome.APPLIED : Outcome.UNCHANGED;
+    outcomes.incrementAndGet(o.ordinal());
+    return changed;
+  }
+
+  /** How many updates were taken with {@code outcome} since this agent started. */
+  public long updates(Outcome outcome) {
+    return outcomes.get(outcome.ordinal());
+  }
+
+  /**
+   * Why a coordinator presenting {@code peer} is trusted no more (revoked, expired, or its nation
+   * removed), or null while it is (or when there is no certificate to judge).
+   */
+  public String distrusts(X509Certificate peer, java.time.Instant now) {
+    if (peer == null) {
+      return null;
+    }
+    try {
+      PeerVerifier.verify(new X509Certificate[] {peer}, Usage.SERVER_AUTH, now, trust.snapshot());
+      return null;
+    } catch (PeerRejectedException e) {
+      return e.getMessage();
+    }
   }
 
   private GovernedState founded(GovernanceEntry e) throws Changes.Refused {

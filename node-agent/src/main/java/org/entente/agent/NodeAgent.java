@@ -57,6 +57,7 @@ public final class NodeAgent implements Closeable {
   private final ScheduledExecutorService scheduler;
   private final SslContext tls;
   private final AgentTrust trust;
+  private final AgentActivity activity;
   private final AgentStream.Agent streams =
       new AgentStream.Agent() {
         @Override
@@ -72,6 +73,11 @@ public final class NodeAgent implements Closeable {
         @Override
         public void ended(AgentStream s, Status status) {
           streamEnded(s, status);
+        }
+
+        @Override
+        public void heartbeatSent() {
+          activity.heartbeatSent();
         }
       };
   private final RunnerRegistry runners;
@@ -137,6 +143,8 @@ public final class NodeAgent implements Closeable {
     this.random = random;
     this.scheduler = scheduler;
     this.trust = new AgentTrust(settings.trust(), new FederationTrust(settings.trust()));
+    this.activity =
+        new AgentActivity(new org.entente.agent.shards.ReceiptSigner(settings.keys(), clock));
     this.tls = TlsContexts.client(settings.keys(), trust.trust(), clock, Set.of(Role.COORDINATOR));
     this.nextAddress = 0;
     this.runners = runners.apply(this::coordinatorChannel);
@@ -157,7 +165,7 @@ public final class NodeAgent implements Closeable {
             runners,
             new DevicePool(resources.getGpusList().stream().map(Gpu::getIndex).toList()),
             this::sendReport,
-            new org.entente.agent.shards.ReceiptSigner(settings.keys(), clock),
+            activity.receipts(),
             clock,
             workers,
             scheduler,
@@ -317,22 +325,13 @@ public final class NodeAgent implements Closeable {
    * removed), and drops its connection so the next one needs a new handshake.
    */
   private void leaveIfDistrusted(AgentStream s) {
-    java.security.cert.X509Certificate peer = s.peerCertificate();
-    if (peer == null) {
-      return;
-    }
-    try {
-      org.entente.security.PeerVerifier.verify(
-          new java.security.cert.X509Certificate[] {peer},
-          org.entente.security.Usage.SERVER_AUTH,
-          clock.instant(),
-          trust.trust().snapshot());
-    } catch (org.entente.security.PeerRejectedException e) {
-      log.warn("{}: leaving {}: {}", identity(), s.address, e.getMessage());
+    String why = trust.distrusts(s.peerCertificate(), clock.instant());
+    if (why != null) {
+      log.warn("{}: leaving {}: {}", identity(), s.address, why);
       ManagedChannel ch = channels.remove(s.address);
       s.abort(
           Status.UNAVAILABLE.withDescription(
-              "the coordinator's certificate is no longer trusted: " + e.getMessage()));
+              "the coordinator's certificate is no longer trusted: " + why));
       if (ch != null) {
         ch.shutdownNow();
       }
@@ -342,6 +341,11 @@ public final class NodeAgent implements Closeable {
   /** What this agent trusts now, as it verified from the coordinators' updates. */
   public AgentTrust trust() {
     return trust;
+  }
+
+  /** What this agent has sent up so far: heartbeats, usage reported. */
+  public AgentActivity activity() {
+    return activity;
   }
 
   private synchronized void registered(AgentStream s, String by) {

@@ -27,6 +27,8 @@ public final class ReceiptSigner {
   private final Clock clock;
   private final byte[] certificate;
   private final AtomicLong sequence;
+  private final AtomicLong gpuMsSigned = new AtomicLong();
+  private final AtomicLong cpuMsSigned = new AtomicLong();
 
   public ReceiptSigner(KeyMaterial keys, Clock clock) {
     if (keys.identity().role() != Role.NODE) {
@@ -74,6 +76,8 @@ public final class ReceiptSigner {
             .setCpus(a.getResources().getCpus())
             .setCpuMs(Math.multiplyExact(end - startMs, (long) a.getResources().getCpus()))
             .build();
+    gpuMsSigned.addAndGet(r.getGpuMs());
+    cpuMsSigned.addAndGet(r.getCpuMs());
     byte[] body = r.toByteArray();
     return SignedReceipt.newBuilder()
         .setBody(ByteString.copyFrom(body))
@@ -81,5 +85,15 @@ public final class ReceiptSigner {
             ByteString.copyFrom(Signatures.sign(keys.privateKey(), Signatures.RECEIPT, body)))
         .setCertificate(ByteString.copyFrom(certificate))
         .build();
+  }
+
+  /** GPU-milliseconds in every receipt signed so far (each attempt's end is signed once). */
+  public long gpuMsSigned() {
+    return gpuMsSigned.get();
+  }
+
+  /** CPU-milliseconds in every receipt signed so far. */
+  public long cpuMsSigned() {
+    return cpuMsSigned.get();
   }
 }
