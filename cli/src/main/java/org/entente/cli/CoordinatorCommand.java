@@ -68,12 +68,19 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 "entente-shutdown"));
     var w = spec.commandLine().getOut();
     w.printf(
-        "coordinator %s serving at %s%s; Ctrl-C stops it%n",
+        "coordinator %s serving at %s%s%s; Ctrl-C stops it%n",
         settings.keys().identity(),
         coordinator.address(),
         coordinator.metricsPort() > 0
             ? " (metrics on :" + coordinator.metricsPort() + "/metrics)"
-            : "");
+            : "",
+        settings.dashboard() == null
+            ? ""
+            : String.format(
+                " (dashboard at %s://%s:%d/)",
+                settings.dashboard().scheme(),
+                settings.dashboard().host(),
+                coordinator.dashboardPort()));
     w.flush();
     stopped.await();
     return ExitCodes.OK;

@@ -21,6 +21,8 @@ import org.entente.coordinator.api.ReplicaClients;
 import org.entente.coordinator.artifacts.ArtifactApiService;
 import org.entente.coordinator.artifacts.ArtifactStore;
 import org.entente.coordinator.artifacts.ReplicatedArtifacts;
+import org.entente.coordinator.dashboard.DashboardServer;
+import org.entente.coordinator.dashboard.OverviewSource;
 import org.entente.coordinator.governance.Founding;
 import org.entente.coordinator.governance.GovernanceApplier;
 import org.entente.coordinator.governance.GovernanceKeeper;
@@ -99,6 +101,7 @@ public final class Coordinator implements Closeable {
   private HealthStatusManager health;
   private ReplicaRecord self;
   private int metricsPort = -1;
+  private DashboardServer dashboard;
   private final java.util.concurrent.atomic.AtomicBoolean closed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -224,11 +227,11 @@ public final class Coordinator implements Closeable {
     services.addService(
         new ReplicaApiService(self.participantId(), keeper, local, artifactApi, trainingApi));
     services.addService(artifactApi);
+    var ledger =
+        new org.entente.coordinator.logstore.LedgerReader(
+            new org.entente.coordinator.logstore.LedgerStore(zk));
     services.addService(
-        new org.entente.coordinator.logstore.LedgerApiService(
-            new org.entente.coordinator.logstore.LedgerReader(
-                new org.entente.coordinator.logstore.LedgerStore(zk)),
-            witness::alarms));
+        new org.entente.coordinator.logstore.LedgerApiService(ledger, witness::alarms));
     services.addService(trainingApi);
     services.addService(governance.service(applier::nudge));
     services.addService(
@@ -249,6 +252,24 @@ public final class Coordinator implements Closeable {
     election.start();
     if (settings.metricsPort() >= 0) {
       metricsPort = metrics.serve(settings.listenHost(), settings.metricsPort());
+    }
+    if (settings.dashboard() != null) {
+      dashboard =
+          DashboardServer.start(
+              settings.dashboard(),
+              new OverviewSource(
+                  zk,
+                  view,
+                  jobView,
+                  ledger,
+                  witness::alarms,
+                  governance.keeper(),
+                  election::leaderId,
+                  self.participantId(),
+                  clock),
+              settings.keys(),
+              trust,
+              clock);
     }
     health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
     log.info("replica {} serving at {}", self.participantId(), address);
@@ -311,6 +332,11 @@ public final class Coordinator implements Closeable {
     return metricsPort;
   }
 
+  /** The dashboard's port, or -1 when it is off. */
+  public int dashboardPort() {
+    return dashboard == null ? -1 : dashboard.port();
+  }
+
   public CoordinatorMetrics metrics() {
     return metrics;
   }
@@ -332,6 +358,7 @@ public final class Coordinator implements Closeable {
     if (health != null) {
       health.enterTerminalState();
     }
+    closeQuietly(dashboard);
     closeQuietly(election);
     closeQuietly(roster);
     if (server != null) {

@@ -27,6 +27,7 @@ import org.entente.security.TrustBundle;
  * @param maxArtifactBytes the largest artifact the store accepts
  * @param zkTls connect to ZooKeeper over TLS with this replica's certificate, and give every znode
  *     written the x509 ACL that lets only coordinators read or write it
+ * @param dashboard where the read-only web dashboard is served; null when it is off
  */
 public record CoordinatorSettings(
     KeyMaterial keys,
@@ -48,7 +49,8 @@ public record CoordinatorSettings(
     Path artifactDir,
     long maxArtifactBytes,
     SignedGenesis genesis,
-    boolean zkTls) {
+    boolean zkTls,
+    org.entente.coordinator.dashboard.DashboardSettings dashboard) {
 
   /** Default largest artifact: 2 GiB. */
   public static final long DEFAULT_MAX_ARTIFACT_BYTES = 2L << 30;
@@ -161,7 +163,8 @@ public record CoordinatorSettings(
         null,
         DEFAULT_MAX_ARTIFACT_BYTES,
         null,
-        false);
+        false,
+        null);
   }
 
   /** A copy with another ZooKeeper session timeout. */
@@ -226,6 +229,7 @@ public record CoordinatorSettings(
     private long maxArtifactBytes;
     private SignedGenesis genesis;
     private boolean zkTls;
+    private org.entente.coordinator.dashboard.DashboardSettings dashboard;
 
     private Builder(CoordinatorSettings from) {
       this.from = from;
@@ -240,6 +244,13 @@ public record CoordinatorSettings(
       this.maxArtifactBytes = from.maxArtifactBytes;
       this.genesis = from.genesis;
       this.zkTls = from.zkTls;
+      this.dashboard = from.dashboard;
+    }
+
+    /** Where the dashboard is served (null: off). */
+    public Builder dashboard(org.entente.coordinator.dashboard.DashboardSettings d) {
+      this.dashboard = d;
+      return this;
     }
 
     /** ZooKeeper over TLS with x509 ACLs. */
@@ -321,7 +332,8 @@ public record CoordinatorSettings(
           artifactDir,
           maxArtifactBytes,
           genesis,
-          zkTls);
+          zkTls,
+          dashboard);
     }
   }
 }

@@ -26,7 +26,17 @@ public record CoordinatorConfig(
     @JsonProperty("limits") Limits limits,
     @JsonProperty("scheduling") SchedulingConfig scheduling,
     @JsonProperty("artifacts") Artifacts artifacts,
-    @JsonProperty("governance") Governance governance) {
+    @JsonProperty("governance") Governance governance,
+    @JsonProperty("dashboard") Dashboard dashboard) {
+
+  /**
+   * {@code dashboard:} block: where the read-only web dashboard listens ({@code host:port}; {@code
+   * :port} is loopback) and whether it serves HTTPS with client certificates (default: only when
+   * the address is not loopback, where plain HTTP is refused).
+   */
+  public record Dashboard(
+      @JsonProperty(value = "listen", required = true) String listen,
+      @JsonProperty("tls") Boolean tls) {}
 
   /**
    * {@code governance:} block: the signed genesis to found the federation with (the first replica's
@@ -132,9 +142,27 @@ public record CoordinatorConfig(
               artifacts == null || artifacts.dir() == null ? "artifacts" : artifacts.dir()),
           artifactLimit(),
           genesis(base),
-          Boolean.TRUE.equals(zookeeper.tls()));
+          Boolean.TRUE.equals(zookeeper.tls()),
+          dashboardSettings());
     } catch (IllegalArgumentException e) {
       throw new UserException(ExitCodes.INVALID, "coordinator config: " + e.getMessage());
+    }
+  }
+
+  private org.entente.coordinator.dashboard.DashboardSettings dashboardSettings() {
+    if (dashboard == null) {
+      return null;
+    }
+    String listen = dashboard.listen();
+    HostPort at =
+        HostPort.parse(
+            "dashboard.listen",
+            listen != null && listen.startsWith(":") ? "127.0.0.1" + listen : listen);
+    try {
+      return org.entente.coordinator.dashboard.DashboardSettings.of(
+          at.host(), at.port(), dashboard.tls());
+    } catch (IllegalArgumentException e) {
+      throw new UserException(ExitCodes.INVALID, "field 'dashboard.listen': " + e.getMessage());
     }
   }
 

@@ -161,11 +161,18 @@ public final class LocalFederation implements Closeable {
                 .toBuilder()
                 .artifactDir(workDir.resolve(n).resolve("coordinator").resolve("artifacts"))
                 .genesis(genesis)
+                .dashboard(org.entente.coordinator.dashboard.DashboardSettings.loopback(0))
                 .build();
         Coordinator c = new Coordinator(s, Clock.systemUTC());
         f.coordinators.put(n, c);
         c.start();
-        progress.accept("coordinator " + n + "/coordinator serving at " + c.address());
+        progress.accept(
+            "coordinator "
+                + n
+                + "/coordinator serving at "
+                + c.address()
+                + "; dashboard at "
+                + f.dashboardUrl(n));
       }
       List<String> addresses = f.addresses();
       List<DataRoot> dataRoots =
@@ -215,6 +222,11 @@ public final class LocalFederation implements Closeable {
         throw new IllegalStateException("cannot prepare " + agentDir + ": " + e.getMessage(), e);
       }
     };
+  }
+
+  /** The web dashboard of {@code nation}'s replica, served on loopback. */
+  public String dashboardUrl(String nation) {
+    return "http://127.0.0.1:" + coordinators.get(nation).dashboardPort() + "/";
   }
 
   /** Every replica's address, in nation order. */
