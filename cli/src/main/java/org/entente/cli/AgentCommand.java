@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
+import org.entente.agent.AgentMetrics;
 import org.entente.agent.CoordinatorServices;
 import org.entente.agent.HostResourceProbe;
 import org.entente.agent.NodeAgent;
@@ -59,6 +60,17 @@ public final class AgentCommand implements Callable<Integer> {
           refusal[0] = st;
           stopped.countDown();
         });
+    AgentMetrics metrics = new AgentMetrics(agent, loaded.workDir().resolve("artifacts"));
+    int metricsPort = -1;
+    if (loaded.settings().metricsPort() >= 0) {
+      try {
+        metricsPort = metrics.serve(loaded.settings().metricsPort());
+      } catch (IOException e) {
+        throw new UserException(
+            ExitCodes.UNAVAILABLE,
+            "metrics.port " + loaded.settings().metricsPort() + ": cannot listen: " + e);
+      }
+    }
     agent.start();
     var r = agent.resources();
     var w = spec.commandLine().getOut();
@@ -76,12 +88,16 @@ public final class AgentCommand implements Callable<Integer> {
                 + loaded.dataRoots().stream()
                     .map(root -> root.path() + " (jobs of " + root.nationList() + ")")
                     .collect(Collectors.joining(", ")));
+    if (metricsPort >= 0) {
+      w.printf("metrics: /metrics on port %d, every interface%n", metricsPort);
+    }
     w.flush();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   agent.close();
+                  metrics.close();
                   scheduler.shutdownNow();
                   stopped.countDown();
                 },
@@ -89,6 +105,7 @@ public final class AgentCommand implements Callable<Integer> {
     stopped.await();
     if (refusal[0] != null) {
       agent.close();
+      metrics.close();
       scheduler.shutdownNow();
       throw new UserException(
           org.entente.cli.client.StatusCodes.exitCode(refusal[0].getCode()),

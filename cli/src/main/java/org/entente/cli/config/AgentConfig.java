@@ -25,7 +25,11 @@ public record AgentConfig(
     @JsonProperty("labels") Map<String, String> labels,
     @JsonProperty("reconnect") Reconnect reconnect,
     @JsonProperty("workDir") String workDir,
-    @JsonProperty("dataRoots") List<DataRootEntry> dataRoots) {
+    @JsonProperty("dataRoots") List<DataRootEntry> dataRoots,
+    @JsonProperty("metrics") Metrics metrics) {
+
+  /** {@code metrics:} block: the port of the agent's Prometheus {@code /metrics} (omitted: off). */
+  public record Metrics(@JsonProperty("port") Integer port) {}
 
   /** {@code reconnect:} block. */
   public record Reconnect(
@@ -69,7 +73,8 @@ public record AgentConfig(
               IdentityFiles.trust(base, c.trust()),
               c.coordinators(),
               backoff,
-              Duration.ofSeconds(10));
+              Duration.ofSeconds(10),
+              c.metrics() == null || c.metrics().port() == null ? -1 : c.metrics().port());
       Path work = base.resolve(c.workDir() == null ? "work" : c.workDir()).normalize();
       return new Loaded(
           s,

@@ -101,6 +101,21 @@ class AgentConfigTest {
   }
 
   @Test
+  void load_metricsPort_servesMetricsThere_andOmittedIsOff() throws IOException {
+    Path on = config(HEAD + "coordinators: ['127.0.0.1:7443']\nmetrics: {port: 9465}\n");
+    assertThat(AgentConfig.load(on).settings().metricsPort()).isEqualTo(9465);
+    Path off = config(HEAD + "coordinators: ['127.0.0.1:7443']\n");
+    assertThat(AgentConfig.load(off).settings().metricsPort()).isEqualTo(-1);
+  }
+
+  @Test
+  void agent_metricsPortOutOfRange_namesTheField() throws IOException {
+    assertThat(invalid(HEAD + "coordinators: ['127.0.0.1:7443']\nmetrics: {port: 70000}\n"))
+        .contains("metrics.port")
+        .contains("70000");
+  }
+
+  @Test
   void load_dataRoots_resolvedWithTheNodesOwnNationByDefault() throws IOException {
     Path file =
         config(
