@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.entente.agent.NodeAgent;
 import org.entente.cli.ExitCodes;
@@ -28,7 +27,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code entente demo}: the whole federation on this machine, until Ctrl-C. */
+/**
+ * {@code entente demo}: the whole federation on this machine, until Ctrl-C or SIGTERM (see {@link
+ * DemoStopper} for how it stops and with which exit status).
+ */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
@@ -66,7 +68,20 @@ public final class DemoCommand implements Callable<Integer> {
     if (!verbose) {
       ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.entente")).setLevel(Level.WARN);
     }
-    out = spec.commandLine().getOut();
+    PrintWriter console = spec.commandLine().getOut();
+    DemoStopper stopper =
+        new DemoStopper(
+            console,
+            () -> {
+              if (!verbose) {
+                ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.entente"))
+                    .setLevel(Level.OFF);
+                ((ch.qos.logback.classic.Logger)
+                        LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                    .setLevel(Level.OFF);
+              }
+            });
+    out = stopper.demoOut();
     started = System.nanoTime();
     out.println(
         "Entente demo: nations "
@@ -75,42 +90,47 @@ public final class DemoCommand implements Callable<Integer> {
             + agentsPerNation
             + " node agents each, all over mutual TLS 1.3 on loopback.");
     wipe(dir);
-    EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"));
-    step("ZooKeeper (embedded, standalone) at " + zk.connectString());
-    LocalFederation federation;
+    Thread hook = new Thread(stopper::stop, "entente-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
-      federation =
-          LocalFederation.start(
-              NATIONS,
-              agentsPerNation,
-              zk.connectString(),
-              "/entente",
-              Duration.ofSeconds(10),
-              dir.resolve("nations"),
-              this::step);
-    } catch (Exception e) {
-      zk.close();
+      run(stopper);
+    } catch (Exception | Error e) {
+      if (stopper.isStopping()) {
+        // A signal stopped the federation under the demo's feet; the hook reports it.
+        stopper.awaitStopped();
+        return ExitCodes.OK;
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs anyway
+      }
+      stopper.closeAll();
       throw e;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  out.println();
-                  out.println("Stopping the federation...");
-                  out.flush();
-                  federation.close();
-                  try {
-                    zk.close();
-                  } catch (Exception e) {
-                    // shutting down anyway
-                  }
-                  out.println("Stopped.");
-                  out.flush();
-                  stopped.countDown();
-                },
-                "entente-demo-stop"));
+    stopper.awaitStopped();
+    return ExitCodes.OK;
+  }
+
+  /** Starts the federation, runs the demo's workloads and audit, then prints how to use it. */
+  private void run(DemoStopper stopper) throws Exception {
+    EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(dir.resolve("zookeeper"));
+    if (!stopper.started(zk)) {
+      return;
+    }
+    step("ZooKeeper (embedded, standalone) at " + zk.connectString());
+    LocalFederation federation =
+        LocalFederation.start(
+            NATIONS,
+            agentsPerNation,
+            zk.connectString(),
+            "/entente",
+            Duration.ofSeconds(10),
+            dir.resolve("nations"),
+            this::step);
+    if (!stopper.started(federation)) {
+      return;
+    }
     federation.writeIdentities(dir.resolve("identities"));
     awaitUp(federation);
     printFederation(federation);
@@ -128,6 +148,9 @@ public final class DemoCommand implements Callable<Integer> {
               dir.resolve("audit"),
               String.join(",", federation.addresses()));
     } catch (io.grpc.StatusRuntimeException e) {
+      if (stopper.isStopping()) {
+        throw e;
+      }
       out.println("The demo jobs could not run: " + e.getStatus().getDescription());
     }
     String coordinators = String.join(",", federation.addresses());
@@ -154,11 +177,12 @@ public final class DemoCommand implements Callable<Integer> {
               + "   # verified outputs");
     }
     out.println();
-    out.println("Press Ctrl-C to stop.");
+    out.println(READY);
     out.flush();
-    stopped.await();
-    return ExitCodes.OK;
   }
+
+  /** The demo's last line once the federation is up and its workloads ran. */
+  static final String READY = "Press Ctrl-C to stop.";
 
   private void awaitUp(LocalFederation federation) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -252,6 +276,11 @@ public final class DemoCommand implements Callable<Integer> {
   /** Marks a directory as the demo's own, so that only such a directory is ever emptied. */
   static final String MARKER = ".entente-demo-dir";
 
+  /**
+   * Empties {@code dir} for a new run. The marker is made first and deleted never, so that however
+   * a run ends (a signal, a crash), a directory holding anything of the demo's holds the marker and
+   * the next run may empty it.
+   */
   private static void wipe(Path dir) throws java.io.IOException {
     if (Files.exists(dir)) {
       boolean empty;
@@ -266,15 +295,18 @@ public final class DemoCommand implements Callable<Integer> {
                 + " is not empty and was not made by the demo; refusing to empty it (choose a new"
                 + " directory)");
       }
-      try (Stream<Path> files = Files.walk(dir)) {
-        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-          if (!p.equals(dir)) {
-            Files.delete(p);
-          }
+    }
+    Files.createDirectories(dir);
+    Path marker = dir.resolve(MARKER);
+    if (!Files.exists(marker)) {
+      Files.createFile(marker);
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        if (!p.equals(dir) && !p.equals(marker)) {
+          Files.delete(p);
         }
       }
     }
-    Files.createDirectories(dir);
-    Files.createFile(dir.resolve(MARKER));
   }
 }
