@@ -133,9 +133,9 @@ function drawJobs(o) {
   const body = document.querySelector("#jobs tbody");
   body.replaceChildren(...o.jobs.map(j => el("tr", { "data-job": j.id },
     el("td", {}, j.id), el("td", {}, j.name || ""), el("td", {}, j.kind), el("td", {}, j.nation),
-    el("td", {}, stateTag(j.state)),
-    el("td", {}, ...j.shards.map(s => el("span", { class: "shard" },
-      `${s.index} `, stateTag(s.state), s.node ? ` ${s.node}` : ""))))));
+    el("td", { class: "job-state" }, stateTag(j.state)),
+    el("td", {}, ...j.shards.flatMap(s => [el("span", { class: "shard", "data-shard": s.index },
+      `${s.index} `, stateTag(s.state), s.node ? ` ${s.node}` : ""), " "])))));
   document.getElementById("no-jobs").hidden = o.jobs.length > 0;
 }
 
