@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Checks a chaos run's recorded history against what Entente promises: no acknowledged job lost,
- * no attempt credited twice, leader epochs that never overlap in the log, no quota overspent, one
+ * Checks a chaos run's recorded history against what Entente promises: no acknowledged job lost, no
+ * attempt credited twice, leader epochs that never overlap in the log, no quota overspent, one
  * ledger on every nation. Pure: it reads only the records it is given.
  */
 public final class HistoryCheck {

@@ -41,11 +41,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operate issue's chaos suite: on the three-nation local cluster it keeps submitting jobs
- * while it kills the leading coordinator, kills the ZooKeeper leader, cuts the leader's nation off
- * with nft past the session timeout, pauses the leader past its session and kills an agent
- * mid-shard; then checks the recorded history ({@link HistoryCheck}) and audits the ledger on
- * every nation. Writes its figures to {@code target/cluster-report.md}.
+ * The operate issue's chaos suite: on the three-nation local cluster it keeps submitting jobs while
+ * it kills the leading coordinator, kills the ZooKeeper leader, cuts the leader's nation off with
+ * nft past the session timeout, pauses the leader past its session and kills an agent mid-shard;
+ * then checks the recorded history ({@link HistoryCheck}) and audits the ledger on every nation.
+ * Writes its figures to {@code target/cluster-report.md}.
  */
 class ClusterChaosIT {
   private static final Duration SESSION = Duration.ofSeconds(4);
@@ -80,7 +80,8 @@ class ClusterChaosIT {
   @Test
   void jobsSurviveEveryFaultWithACleanHistory() throws Exception {
     DemoData.Written data =
-        new DemoData(20261207L).write(cluster.dir().resolve("data"), LocalCluster.NATIONS, 600, 300);
+        new DemoData(20261207L)
+            .write(cluster.dir().resolve("data"), LocalCluster.NATIONS, 600, 300);
     FederationClient de = ops.get("DE");
     String model = trainedModel(de, data);
     String input =
@@ -165,8 +166,7 @@ class ClusterChaosIT {
         .setShards(2)
         .setRetryLimit(5)
         .setResources(ShardResources.newBuilder().setCpus(1).setMemoryBytes(256L << 20))
-        .setModel(
-            Artifact.newBuilder().setUri(ArtifactClient.URI_PREFIX + model).setSha256(model))
+        .setModel(Artifact.newBuilder().setUri(ArtifactClient.URI_PREFIX + model).setSha256(model))
         .addData(Artifact.newBuilder().setUri(ArtifactClient.URI_PREFIX + input).setSha256(input))
         .putParameters("batchSize", "128")
         .build();
@@ -258,7 +258,8 @@ class ClusterChaosIT {
     long t0 = System.nanoTime();
     cluster.chaos("kill", zk);
     awaitSubmissionAfter(t0, "kill -9 ZooKeeper leader (" + zk + ")");
-    report.failover("kill -9 ZooKeeper leader (" + zk + ")", Duration.ofNanos(System.nanoTime() - t0));
+    report.failover(
+        "kill -9 ZooKeeper leader (" + zk + ")", Duration.ofNanos(System.nanoTime() - t0));
     cluster.chaos("start", zk);
   }
 
@@ -299,7 +300,8 @@ class ClusterChaosIT {
         .until(
             () -> {
               for (Acknowledged a : List.copyOf(acked)) {
-                JobStatus s = c.jobs(x -> x.getJob(GetJobRequest.newBuilder().setJobId(a.jobId()).build()));
+                JobStatus s =
+                    c.jobs(x -> x.getJob(GetJobRequest.newBuilder().setJobId(a.jobId()).build()));
                 for (ShardStatus sh : s.getShardsList()) {
                   if (sh.getState().equals("RUNNING")) {
                     victim[0] = a.jobId();
@@ -374,7 +376,10 @@ class ClusterChaosIT {
                 .ignoreExceptions()
                 .until(
                     () ->
-                        c.jobs(s -> s.getJob(GetJobRequest.newBuilder().setJobId(a.jobId()).build()))
+                        c.jobs(
+                                s ->
+                                    s.getJob(
+                                        GetJobRequest.newBuilder().setJobId(a.jobId()).build()))
                             .getSummary()
                             .getState(),
                     s -> List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(s));
@@ -414,7 +419,11 @@ class ClusterChaosIT {
                   CheckpointBody b =
                       CheckpointBody.parseFrom(st.getCosigned().getCheckpoint().getBody());
                   sizes.put(n, b.getTreeSize());
-                  roots.put(n, b.getTreeSize() + ":" + HexFormat.of().formatHex(b.getRootHash().toByteArray()));
+                  roots.put(
+                      n,
+                      b.getTreeSize()
+                          + ":"
+                          + HexFormat.of().formatHex(b.getRootHash().toByteArray()));
                 }
               }
               return sizes.values().stream().distinct().count() == 1;
@@ -442,7 +451,10 @@ class ClusterChaosIT {
           var o = e.getReceipt().getObserved();
           closures.add(
               new Closure(
-                  o.getReceiptId(), o.getLeaderOnly(), o.getCreditedGpuMs() + o.getCreditedCpuMs(), o.getEpoch()));
+                  o.getReceiptId(),
+                  o.getLeaderOnly(),
+                  o.getCreditedGpuMs() + o.getCreditedCpuMs(),
+                  o.getEpoch()));
           epochs.add(o.getEpoch());
         } else if (e.hasScheduling()) {
           epochs.add(e.getScheduling().getEpoch());
@@ -489,21 +501,41 @@ class ClusterChaosIT {
         int submitErrors)
         throws java.io.IOException {
       StringBuilder b = new StringBuilder("# Local cluster chaos run\n\n");
-      b.append("| fault | to a new leader | to the next acknowledged submission |\n| --- | --- | --- |\n");
+      b.append(
+          "| fault | to a new leader | to the next acknowledged submission |\n| --- | --- | --- |\n");
       for (String f : recovery.keySet()) {
-        b.append("| ").append(f).append(" | ")
-            .append(failover.containsKey(f) ? ms(failover.get(f)) : "-").append(" | ")
-            .append(ms(recovery.get(f))).append(" |\n");
+        b.append("| ")
+            .append(f)
+            .append(" | ")
+            .append(failover.containsKey(f) ? ms(failover.get(f)) : "-")
+            .append(" | ")
+            .append(ms(recovery.get(f)))
+            .append(" |\n");
       }
-      b.append("\nfailover p50/max: ").append(stats(failover.values()))
-          .append("; recovery p50/max: ").append(stats(recovery.values())).append("\n\n");
-      b.append(String.format(
-          "acknowledged jobs %d, lost %d, not succeeded %d; attempts closed %d, credited twice %d;"
-              + " epoch regressions %d; quota overspends %d; root mismatches %d; submissions"
-              + " given up %d%n",
-          v.acknowledged(), v.lost(), v.notSucceeded(), v.closures(), v.creditedTwice(),
-          v.epochRegressions(), v.quotaOverspends(), v.rootMismatches(), submitErrors));
-      b.append("\nroots: ").append(roots).append("\naudit exit codes: ").append(audits).append('\n');
+      b.append("\nfailover p50/max: ")
+          .append(stats(failover.values()))
+          .append("; recovery p50/max: ")
+          .append(stats(recovery.values()))
+          .append("\n\n");
+      b.append(
+          String.format(
+              "acknowledged jobs %d, lost %d, not succeeded %d; attempts closed %d, credited twice %d;"
+                  + " epoch regressions %d; quota overspends %d; root mismatches %d; submissions"
+                  + " given up %d%n",
+              v.acknowledged(),
+              v.lost(),
+              v.notSucceeded(),
+              v.closures(),
+              v.creditedTwice(),
+              v.epochRegressions(),
+              v.quotaOverspends(),
+              v.rootMismatches(),
+              submitErrors));
+      b.append("\nroots: ")
+          .append(roots)
+          .append("\naudit exit codes: ")
+          .append(audits)
+          .append('\n');
       v.problems().forEach(p -> b.append("- problem: ").append(p).append('\n'));
       notes.forEach(n -> b.append("- note: ").append(n).append('\n'));
       Files.writeString(file, b.toString(), StandardCharsets.UTF_8);

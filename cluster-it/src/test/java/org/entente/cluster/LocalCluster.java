@@ -18,8 +18,8 @@ import org.entente.cli.client.FederationClient;
 import org.entente.cli.client.IdentityDir;
 
 /**
- * Drives {@code deploy/local-cluster}: three nations in network namespaces, every process a JVM
- * of the built distribution. The suite reaches the nations over the bridge from this process.
+ * Drives {@code deploy/local-cluster}: three nations in network namespaces, every process a JVM of
+ * the built distribution. The suite reaches the nations over the bridge from this process.
  */
 final class LocalCluster implements AutoCloseable {
   static final List<String> NATIONS = List.of("DE", "FR", "JP");
@@ -83,7 +83,9 @@ final class LocalCluster implements AutoCloseable {
     return dir.resolve(nation.toLowerCase(Locale.ROOT)).resolve(role);
   }
 
-  /** Runs the distribution's {@code entente} as {@code nation}'s {@code role}, against one replica. */
+  /**
+   * Runs the distribution's {@code entente} as {@code nation}'s {@code role}, against one replica.
+   */
   Run entente(String nation, String role, String replica, String... args)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(distribution().resolve("bin/entente").toString()));
@@ -91,8 +93,10 @@ final class LocalCluster implements AutoCloseable {
     return run(
         Duration.ofMinutes(3),
         Map.of(
-            "ENTENTE_IDENTITY", identity(nation, role).toString(),
-            "ENTENTE_COORDINATORS", address(replica) + ":" + COORDINATOR_PORT),
+            "ENTENTE_IDENTITY",
+            identity(nation, role).toString(),
+            "ENTENTE_COORDINATORS",
+            address(replica) + ":" + COORDINATOR_PORT),
         cmd);
   }
 
@@ -145,7 +149,11 @@ final class LocalCluster implements AutoCloseable {
     Run r = run(limit, null, command(args));
     if (r.exitCode() != 0) {
       throw new IllegalStateException(
-          "deploy/local-cluster/" + String.join(" ", args) + " exited " + r.exitCode() + ":\n"
+          "deploy/local-cluster/"
+              + String.join(" ", args)
+              + " exited "
+              + r.exitCode()
+              + ":\n"
               + r.output());
     }
   }
