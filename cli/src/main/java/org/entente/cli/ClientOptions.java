@@ -53,6 +53,14 @@ public final class ClientOptions {
 
   /** Opens a client; fails with a usage-style message if something is missing. */
   public FederationClient open() {
+    return open(0);
+  }
+
+  /**
+   * Opens a client whose calls get at least {@code minTimeoutMs} (work known to take longer than
+   * one call usually does, such as a job array), or {@code --timeout-ms} if that is longer.
+   */
+  public FederationClient open(long minTimeoutMs) {
     if (timeoutMs < 1 || timeoutMs > 600_000) {
       throw new UserException(ExitCodes.INVALID, "--timeout-ms: must be between 1 and 600000");
     }
@@ -70,6 +78,7 @@ public final class ClientOptions {
       org.entente.cli.config.HostPort.parse("--coordinator", t);
     }
     IdentityDir id = IdentityDir.load(identityDir());
-    return new FederationClient(id.keys(), id.trust(), targets, timeoutMs);
+    return new FederationClient(
+        id.keys(), id.trust(), targets, Math.min(600_000, Math.max(timeoutMs, minTimeoutMs)));
   }
 }

@@ -119,7 +119,7 @@ public final class JobCommand implements Callable<Integer> {
 
   private static void printSummary(PrintWriter w, JobSummary j, JobSpec s, long now) {
     line(w, "job", j.getJobId());
-    line(w, "name", j.getName() + " (" + j.getKind() + ")");
+    line(w, "name", JobText.name(j) + " (" + j.getKind() + ")");
     line(w, "nation", j.getNation() + ", submitted by " + j.getSubmittedBy());
     line(
         w,

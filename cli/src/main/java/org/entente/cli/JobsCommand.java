@@ -80,7 +80,7 @@ public final class JobsCommand implements Callable<Integer> {
       rows.add(
           List.of(
               j.getJobId(),
-              j.getName(),
+              JobText.name(j),
               j.getKind(),
               j.getNation(),
               j.getState(),

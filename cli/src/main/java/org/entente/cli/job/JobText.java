@@ -91,11 +91,17 @@ public final class JobText {
     return unixMs == 0 ? null : Instant.ofEpochMilli(unixMs).toString();
   }
 
+  /** A job's name, with its index when it is one of an array's jobs: {@code sweep[17]}. */
+  public static String name(JobSummary j) {
+    return j.getArrayIndex() >= 0 ? j.getName() + "[" + j.getArrayIndex() + "]" : j.getName();
+  }
+
   /** A job summary for {@code --json}. */
   public static Map<String, Object> json(JobSummary j) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("jobId", j.getJobId());
     m.put("name", j.getName());
+    m.put("arrayIndex", j.getArrayIndex() >= 0 ? j.getArrayIndex() : null);
     m.put("kind", j.getKind());
     m.put("nation", j.getNation());
     m.put("submittedBy", j.getSubmittedBy());

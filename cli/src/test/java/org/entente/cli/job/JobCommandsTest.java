@@ -130,6 +130,60 @@ class JobCommandsTest {
   }
 
   @Test
+  void submit_array_makesOneJobPerIndex_thatRunsAndIsListedWithItsIndex() throws IOException {
+    Path file = cpuJob("sweep", 1, "200ms");
+
+    Cli.Result line = asDe("submit", file.toString(), "--array", "0-2,10").succeeded();
+    assertThat(line.outLines()).hasSize(1);
+    assertThat(line.outLines().get(0))
+        .matches("j\\d+-\\d+ \\.\\. j\\d+-\\d+: 4 jobs, indices 0-2,10");
+
+    JsonNode out =
+        TestFederation.json(
+            asDe("submit", file.toString(), "--array", "5-9:2", "--json").succeeded().out());
+    List<Integer> indices = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    out.get("jobs")
+        .forEach(
+            j -> {
+              indices.add(j.get("index").asInt());
+              ids.add(j.get("jobId").asText());
+            });
+    assertThat(indices).containsExactly(5, 7, 9);
+    assertThat(out.get("jobId").asText()).isEqualTo(ids.get(0));
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      int index = indices.get(i);
+      await()
+          .atMost(TestFederation.DEADLINE)
+          .untilAsserted(
+              () -> {
+                JsonNode j = job(id);
+                assertThat(j.get("summary").get("state").asText()).isEqualTo("SUCCEEDED");
+                assertThat(j.get("summary").get("arrayIndex").asInt()).isEqualTo(index);
+                assertThat(j.get("spec").get("parameters").get("array.index").asText())
+                    .isEqualTo(Integer.toString(index));
+              });
+    }
+    assertThat(asDe("jobs", "--nation", "DE").succeeded().outLines())
+        .anySatisfy(l -> assertThat(l).startsWith(ids.get(1)).contains("sweep[7]"));
+  }
+
+  @Test
+  void submit_malformedArray_exitsUsageAndSendsNothing() throws IOException {
+    Path file = cpuJob("bad-array", 1, "1s");
+
+    String line = asDe("submit", file.toString(), "--array", "3-x").oneLineError(ExitCodes.USAGE);
+
+    assertThat(line).contains("'3-x'").contains("FIRST-LAST[:STEP]");
+    String big =
+        asDe("submit", file.toString(), "--array", "0-10000").oneLineError(ExitCodes.INVALID);
+    assertThat(big).contains("array").contains("at most 10000 jobs");
+    JsonNode all = TestFederation.json(asDe("jobs", "--json").succeeded().out());
+    all.get("jobs").forEach(j -> assertThat(j.get("name").asText()).isNotEqualTo("bad-array"));
+  }
+
+  @Test
   void job_table_showsSummaryAndOneRowPerShard() throws IOException {
     String id = submit(cpuJob("table-view", 2, "1s"));
     job(id);

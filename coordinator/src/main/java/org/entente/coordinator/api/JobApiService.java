@@ -19,6 +19,7 @@ import org.entente.coordinator.jobs.JobView;
 import org.entente.coordinator.jobs.LeaderLink;
 import org.entente.coordinator.jobs.QuotaReport;
 import org.entente.coordinator.membership.FederationView;
+import org.entente.coordinator.model.JobArray;
 import org.entente.coordinator.model.JobFeasibility;
 import org.entente.coordinator.model.JobSpec;
 import org.entente.coordinator.model.JobState;
@@ -77,6 +78,10 @@ public final class JobApiService extends JobServiceGrpc.JobServiceImplBase {
             throw new InvalidRequestException("request_id", "at most 64 letters, digits and '-'");
           }
           JobSpec spec = JobSpec.fromProto(req.getSpec());
+          if (req.getArrayCount() > 0) {
+            JobArray array = JobArray.of(req.getArrayList());
+            JobArray.element(spec, array.indices()[0]);
+          }
           JobFeasibility.check(
               spec,
               req.getSpec().getPlacement().getJurisdictionsList(),

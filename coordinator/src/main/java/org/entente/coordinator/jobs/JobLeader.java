@@ -155,6 +155,26 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
   }
 
   /**
+   * Queues several submissions (a job array's) before the loop is woken once; completes with their
+   * outcomes in order once all are in ZooKeeper, or fails with the first failure (jobs committed
+   * before it stay; the same request ids again find them).
+   */
+  public CompletableFuture<List<Submitted>> submitAll(List<Submission> all) {
+    if (fence == null) {
+      return CompletableFuture.failedFuture(notLeading());
+    }
+    List<CompletableFuture<Submitted>> each = new ArrayList<>(all.size());
+    for (Submission s : all) {
+      CompletableFuture<Submitted> done = new CompletableFuture<>();
+      inbox.submit(s, done);
+      each.add(done);
+    }
+    nudge();
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+        .thenApply(v -> each.stream().map(CompletableFuture::join).toList());
+  }
+
+  /**
    * Records how a FedAvg round of a training job ended (its checkpoint already stored). Completes
    * with the job as committed; a round older than the recorded one changes nothing. Fails with
    * NotFoundException for an unknown job, ConflictException for one that has ended.

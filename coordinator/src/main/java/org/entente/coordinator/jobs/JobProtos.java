@@ -3,6 +3,7 @@ package org.entente.coordinator.jobs;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.entente.coordinator.model.JobArray;
 import org.entente.coordinator.model.JobRecord;
 import org.entente.coordinator.model.ShardRecord;
 import org.entente.coordinator.model.TrainingRecord;
@@ -35,7 +36,8 @@ public final class JobProtos {
             .setPriority(job.spec().priority())
             .setSubmittedAtUnixMs(job.submittedAtMs())
             .setFinishedAtUnixMs(job.finishedAtMs())
-            .setReason(job.reason() == null ? "" : job.reason());
+            .setReason(job.reason() == null ? "" : job.reason())
+            .setArrayIndex(JobArray.indexOf(job.spec()));
     if (shards != null) {
       Map<String, Integer> counts = new TreeMap<>();
       shards.forEach(s -> counts.merge(s.state().name(), 1, Integer::sum));

@@ -58,10 +58,13 @@ public final class LeaderLink implements AutoCloseable {
     if (local.leading()) {
       return local.submit(req, submittedBy);
     }
+    // A job array may take the leader longer than one job: the forward gets what is left of the
+    // caller's own deadline, not a fixed one.
+    long deadlineMs = callersDeadlineMs();
     return remote(
         address ->
             peers
-                .replica(address, FORWARD_DEADLINE_MS)
+                .replica(address, deadlineMs)
                 .forwardSubmit(
                     ForwardSubmitRequest.newBuilder()
                         .setRequest(req)
@@ -98,6 +101,18 @@ public final class LeaderLink implements AutoCloseable {
                         .addAllReports(reports)
                         .build())
                 .getSettledList());
+  }
+
+  /**
+   * What is left of the incoming call's deadline (the server gives every call one), less a moment
+   * to answer in; {@link #FORWARD_DEADLINE_MS} outside a call.
+   */
+  private static long callersDeadlineMs() {
+    io.grpc.Deadline d = io.grpc.Context.current().getDeadline();
+    if (d == null) {
+      return FORWARD_DEADLINE_MS;
+    }
+    return Math.max(1_000, d.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS) - 250);
   }
 
   /** Whether this replica is the leader (its duties run in this process). */

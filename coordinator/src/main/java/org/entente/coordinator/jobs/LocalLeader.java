@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.entente.coordinator.errors.ForbiddenException;
+import org.entente.coordinator.model.JobArray;
 import org.entente.coordinator.model.JobLifecycle;
 import org.entente.coordinator.model.JobSpec;
 import org.entente.coordinator.model.NodeKey;
@@ -43,6 +44,10 @@ public final class LocalLeader implements LeaderLink.Local {
     JobSpec spec = JobSpec.fromProto(req.getSpec());
     String requestId =
         req.getRequestId().isEmpty() ? java.util.UUID.randomUUID().toString() : req.getRequestId();
+    if (req.getArrayCount() > 0) {
+      return submitArray(
+          JobArray.of(req.getArrayList()), spec, req.getNation(), submittedBy, requestId);
+    }
     return leader
         .submit(new JobLeader.Submission(spec, req.getNation(), submittedBy, requestId))
         .thenApply(
@@ -51,6 +56,38 @@ public final class LocalLeader implements LeaderLink.Local {
                     .setJobId(s.jobId())
                     .setDuplicate(s.duplicate())
                     .build());
+  }
+
+  /**
+   * Queues every job of an array at once, so they enter the same pass; each has a request id of its
+   * own derived from the array's, so a retried array creates only the jobs a failed attempt did
+   * not.
+   */
+  private CompletableFuture<SubmitJobResponse> submitArray(
+      JobArray array, JobSpec spec, String nation, String submittedBy, String requestId) {
+    int[] indices = array.indices();
+    List<JobLeader.Submission> jobs = new ArrayList<>(indices.length);
+    for (int index : indices) {
+      jobs.add(
+          new JobLeader.Submission(
+              JobArray.element(spec, index),
+              nation,
+              submittedBy,
+              JobArray.requestId(requestId, index)));
+    }
+    return leader
+        .submitAll(jobs)
+        .thenApply(
+            done -> {
+              SubmitJobResponse.Builder b =
+                  SubmitJobResponse.newBuilder()
+                      .setJobId(done.get(0).jobId())
+                      .setDuplicate(done.stream().allMatch(JobLeader.Submitted::duplicate));
+              for (int i = 0; i < indices.length; i++) {
+                b.addJobIds(done.get(i).jobId()).addArrayIndices(indices[i]);
+              }
+              return b.build();
+            });
   }
 
   @Override
