@@ -32,6 +32,7 @@ import org.entente.proto.v1.GetQuotasRequest;
 import org.entente.proto.v1.JobSpec;
 import org.entente.proto.v1.JobStatus;
 import org.entente.proto.v1.LedgerEntry;
+import org.entente.proto.v1.ListNodesRequest;
 import org.entente.proto.v1.NationQuota;
 import org.entente.proto.v1.ShardResources;
 import org.entente.proto.v1.ShardStatus;
@@ -182,7 +183,7 @@ class ClusterChaosIT {
         submitErrors.add(k + ": " + e.getMessage());
       }
       k++;
-      pause(Duration.ofMillis(1500));
+      pause(Duration.ofMillis(750));
     }
   }
 
@@ -222,7 +223,13 @@ class ClusterChaosIT {
       try {
         List<NationQuota> qs =
             c.jobs(s -> s.getQuotas(GetQuotasRequest.getDefaultInstance())).getNationsList();
-        long pool = qs.stream().mapToLong(q -> q.getContributed().getCpus()).sum();
+        // The pool is every node the federation lists, live or within its grace period: a node
+        // reconnecting after a failover still runs the shards it holds, though it contributes
+        // nothing new until it is back.
+        long pool =
+            c.call(s -> s.listNodes(ListNodesRequest.getDefaultInstance())).getNodesList().stream()
+                .mapToLong(n -> n.getResources().getCpuCores())
+                .sum();
         long now = System.currentTimeMillis();
         for (NationQuota q : qs) {
           quotas.add(
