@@ -45,6 +45,13 @@ class DashboardBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
+    // A prerequisite, not something to skip: README's "Two commands" names it.
+    assertThat(Path.of("/usr/bin/chromium"))
+        .as("Debian's Chromium; install it with: sudo apt-get install chromium chromium-driver")
+        .isExecutable();
+    assertThat(Path.of("/usr/bin/chromedriver"))
+        .as("Debian's chromedriver; install it with: sudo apt-get install chromium chromium-driver")
+        .isExecutable();
     zk = TestZooKeeper.start();
     fed = TestFederation.start(zk.getConnectString(), "/entente", dir.resolve("ids"));
     service =
