@@ -14,6 +14,7 @@ import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.entente.coordinator.model.JobRecord;
 import org.entente.coordinator.model.ShardRecord;
 import org.entente.coordinator.scheduler.ResourceVector;
+import org.entente.coordinator.zk.DecodedRecords;
 import org.entente.coordinator.zk.Json;
 import org.entente.coordinator.zk.ZkPaths;
 import org.slf4j.Logger;
@@ -37,6 +38,8 @@ public final class JobView implements Closeable {
 
   private final CuratorCache cache;
   private final JobStore store;
+  private final DecodedRecords<JobRecord> jobRecords = new DecodedRecords<>(JobRecord.class);
+  private final DecodedRecords<ShardRecord> shardRecords = new DecodedRecords<>(ShardRecord.class);
 
   public JobView(CuratorFramework zk) {
     this.cache = CuratorCache.build(zk, ZkPaths.JOBS);
@@ -124,23 +127,26 @@ public final class JobView implements Closeable {
   public List<Job> jobs() {
     Map<String, JobRecord> jobs = new TreeMap<>();
     Map<String, List<ShardRecord>> shards = new TreeMap<>();
+    int[] seen = {0};
     cache.stream()
         .forEach(
             d -> {
+              seen[0]++;
               String[] parts = d.getPath().split("/");
               if (d.getData() == null || d.getData().length == 0) {
                 return;
               }
               try {
                 if (parts.length == 3) {
-                  jobs.put(parts[2], Json.read(d.getData(), JobRecord.class));
+                  jobs.put(parts[2], jobRecords.of(d));
                 } else if (parts.length == 5 && "shards".equals(parts[3])) {
-                  shards.computeIfAbsent(parts[2], k -> new ArrayList<>()).add(shard(d));
+                  shards.computeIfAbsent(parts[2], k -> new ArrayList<>()).add(shardRecords.of(d));
                 }
               } catch (RuntimeException e) {
                 log.warn("ignoring unreadable record {}", d.getPath());
               }
             });
+    forgetDeleted(seen[0]);
     List<Job> out = new ArrayList<>();
     jobs.forEach(
         (id, r) -> {
@@ -150,6 +156,17 @@ public final class JobView implements Closeable {
         });
     out.sort(Comparator.comparingLong((Job j) -> j.record().order()).reversed());
     return out;
+  }
+
+  private void forgetDeleted(int live) {
+    java.util.function.Supplier<java.util.Set<String>> paths =
+        () -> {
+          java.util.Set<String> out = new java.util.HashSet<>();
+          cache.stream().forEach(d -> out.add(d.getPath()));
+          return out;
+        };
+    jobRecords.forgetDeleted(live, paths);
+    shardRecords.forgetDeleted(live, paths);
   }
 
   /** Resources held now per nation, by shards placed or running. */
@@ -173,8 +190,11 @@ public final class JobView implements Closeable {
         .forEach(
             d -> {
               String[] parts = d.getPath().split("/");
-              if (parts.length == 5 && "shards".equals(parts[3])) {
-                ShardRecord s = shard(d);
+              if (parts.length == 5
+                  && "shards".equals(parts[3])
+                  && d.getData() != null
+                  && d.getData().length > 0) {
+                ShardRecord s = shardRecords.of(d);
                 if (s != null && s.state().holdsNode() && node.equals(s.node())) {
                   out.add(Map.entry(parts[2], s));
                 }

@@ -13,6 +13,7 @@ import org.entente.coordinator.model.NodeKey;
 import org.entente.coordinator.model.NodeRecord;
 import org.entente.coordinator.model.RosterEntry;
 import org.entente.coordinator.model.RosterPlanner;
+import org.entente.coordinator.zk.DecodedRecords;
 import org.entente.coordinator.zk.Json;
 import org.entente.coordinator.zk.ReplicaRecord;
 import org.entente.coordinator.zk.ZkPaths;
@@ -30,6 +31,8 @@ public final class FederationView implements Closeable {
   private final CuratorCache nodes;
   private final CuratorCache roster;
   private final CuratorCache replicas;
+  private final DecodedRecords<NodeRecord> nodeRecords = new DecodedRecords<>(NodeRecord.class);
+  private final DecodedRecords<RosterEntry> rosterEntries = new DecodedRecords<>(RosterEntry.class);
 
   public FederationView(CuratorFramework zk) {
     this.nodes = CuratorCache.build(zk, ZkPaths.NODES);
@@ -60,6 +63,7 @@ public final class FederationView implements Closeable {
 
   public Map<NodeKey, NodeRecord> liveNodes() {
     Map<NodeKey, NodeRecord> out = new TreeMap<>();
+    int[] seen = {0};
     nodes.stream()
         .filter(
             d ->
@@ -68,13 +72,15 @@ public final class FederationView implements Closeable {
                     && d.getData().length > 0)
         .forEach(
             d -> {
+              seen[0]++;
               try {
-                NodeRecord r = Json.read(d.getData(), NodeRecord.class);
+                NodeRecord r = nodeRecords.of(d);
                 out.put(new NodeKey(r.nation(), r.name()), r);
               } catch (RuntimeException e) {
                 log.warn("ignoring unreadable node record {}", d.getPath());
               }
             });
+    nodeRecords.forgetDeleted(seen[0], () -> paths(nodes));
     return out;
   }
 
@@ -90,7 +96,7 @@ public final class FederationView implements Closeable {
         .forEach(
             d -> {
               try {
-                RosterEntry e = Json.read(d.getData(), RosterEntry.class);
+                RosterEntry e = rosterEntries.of(d);
                 out.put(
                     new NodeKey(e.nation(), e.name()),
                     new RosterPlanner.Versioned(e, d.getStat().getVersion()));
@@ -98,6 +104,13 @@ public final class FederationView implements Closeable {
                 log.warn("ignoring unreadable roster entry {}", d.getPath());
               }
             });
+    rosterEntries.forgetDeleted(out.size(), () -> paths(roster));
+    return out;
+  }
+
+  private static java.util.Set<String> paths(CuratorCache cache) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    cache.stream().forEach(d -> out.add(d.getPath()));
     return out;
   }
 
