@@ -144,14 +144,7 @@ public final class JobLeader implements LeaderElection.Listener, Closeable {
 
   /** Queues a submission; completes once the job is in ZooKeeper. */
   public CompletableFuture<Submitted> submit(Submission s) {
-    CompletableFuture<Submitted> done = new CompletableFuture<>();
-    if (fence == null) {
-      done.completeExceptionally(notLeading());
-      return done;
-    }
-    inbox.submit(s, done);
-    nudge();
-    return done;
+    return submitAll(List.of(s)).thenApply(all -> all.get(0));
   }
 
   /**
