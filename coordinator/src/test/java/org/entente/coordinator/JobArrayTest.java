@@ -60,9 +60,8 @@ class JobArrayTest {
   }
 
   private static int jobCount(JobFederation fed) throws Exception {
-    return fed.zk().checkExists().forPath("/jobs") == null
-        ? 0
-        : fed.zk().getChildren().forPath("/jobs").size();
+    var zk = fed.zk();
+    return zk.checkExists().forPath("/jobs") == null ? 0 : zk.getChildren().forPath("/jobs").size();
   }
 
   @Test
@@ -132,6 +131,60 @@ class JobArrayTest {
     assertThat(again.getDuplicate()).isTrue();
     assertThat(again.getJobIdsList()).isEqualTo(first.getJobIdsList());
     assertThat(jobCount(fed)).isEqualTo(10_000);
+  }
+
+  @Test
+  void anArrayCutOffByItsLeadersEnd_isCompletedByARetry_withNoJobTwice() throws Exception {
+    JobFederation fed = JobFederation.start(f, "arr-crash", JobFlowTest.fast());
+    fed.node("JP", "cpu-1");
+    Coordinator leader = fed.leader();
+    String leaderNation = fed.nationOf(leader);
+    String other =
+        JobFederation.NATIONS.stream().filter(n -> !n.equals(leaderNation)).findFirst().get();
+    SubmitJobRequest req = array("crash-1", JobFlowTest.spec("crash", 1, 0), range(0, 3_999, 1));
+    var first =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                fed.jobsVia(other, "DE")
+                    .withDeadlineAfter(ARRAY_DEADLINE_S, java.util.concurrent.TimeUnit.SECONDS)
+                    .submitJob(req));
+    // The leader goes while the array's jobs are being committed.
+    var watch = fed.zk();
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                watch.checkExists().forPath("/jobs") != null
+                    && !watch.getChildren().forPath("/jobs").isEmpty());
+    fed.stop(leader);
+    try {
+      first.join();
+    } catch (java.util.concurrent.CompletionException expected) {
+      // The answer may be lost with the leader; the client retries with the same request id.
+    }
+    fed.awaitNewLeader(leader);
+    SubmitJobResponse retried =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .until(
+                () ->
+                    fed.jobsVia(other, "DE")
+                        .withDeadlineAfter(ARRAY_DEADLINE_S, java.util.concurrent.TimeUnit.SECONDS)
+                        .submitJob(req),
+                r -> r.getJobIdsCount() == 4_000);
+    assertThat(new HashSet<>(retried.getJobIdsList())).hasSize(4_000);
+    // Every index is one job in ZooKeeper: none lost with the leader, none made twice.
+    assertThat(jobCount(fed)).isEqualTo(4_000);
+    Set<String> indices = new HashSet<>();
+    var zk = fed.zk();
+    for (String id : zk.getChildren().forPath("/jobs")) {
+      var job =
+          org.entente.coordinator.zk.Json.read(
+              zk.getData().forPath("/jobs/" + id), org.entente.coordinator.model.JobRecord.class);
+      indices.add(job.spec().parameters().get("array.index"));
+    }
+    assertThat(indices).hasSize(4_000).contains("0", "3999");
   }
 
   @Test
