@@ -64,8 +64,7 @@ public final class SubmitCommand implements Callable<Integer> {
       throw new UserException(ExitCodes.USAGE, e.getMessage());
     }
     SubmitJobResponse r;
-    long count =
-        ranges.stream().mapToLong(a -> (a.getLast() - a.getFirst()) / a.getStep() + 1).sum();
+    long count = ArraySpec.jobs(ranges);
     if (count >= 1000 && System.console() != null) {
       // Only on a terminal: scripts read stdout and expect stderr to stay empty on success.
       spec.commandLine().getErr().printf("entente: submitting an array of %d jobs%n", count);

@@ -43,4 +43,9 @@ public final class ArraySpec {
     }
     return out;
   }
+
+  /** How many jobs {@code ranges} make (as the coordinator counts them, overlaps aside). */
+  public static long jobs(List<ArrayRange> ranges) {
+    return ranges.stream().mapToLong(r -> (r.getLast() - r.getFirst()) / r.getStep() + 1).sum();
+  }
 }

@@ -27,4 +27,10 @@ class ArraySpecTest {
     assertThatThrownBy(() -> ArraySpec.parse("0-9:0")).hasMessageContaining("STEP");
     assertThatThrownBy(() -> ArraySpec.parse(" ")).hasMessageContaining("--array");
   }
+
+  @Test
+  void jobs_countsEveryIndexOfEveryRange() {
+    assertThat(ArraySpec.jobs(ArraySpec.parse("0-4999"))).isEqualTo(5000);
+    assertThat(ArraySpec.jobs(ArraySpec.parse("1,3,10-20:2"))).isEqualTo(8);
+  }
 }

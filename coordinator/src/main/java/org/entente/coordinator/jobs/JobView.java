@@ -15,7 +15,6 @@ import org.entente.coordinator.model.JobRecord;
 import org.entente.coordinator.model.ShardRecord;
 import org.entente.coordinator.scheduler.ResourceVector;
 import org.entente.coordinator.zk.DecodedRecords;
-import org.entente.coordinator.zk.Json;
 import org.entente.coordinator.zk.ZkPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,10 +71,9 @@ public final class JobView implements Closeable {
                 .build());
   }
 
-  private static ShardRecord shard(ChildData d) {
-    return d == null || d.getData() == null || d.getData().length == 0
-        ? null
-        : Json.read(d.getData(), ShardRecord.class);
+  /** Every decode goes through the memos, so a record the listener decoded is not decoded again. */
+  private ShardRecord shard(ChildData d) {
+    return d == null || d.getData() == null || d.getData().length == 0 ? null : shardRecords.of(d);
   }
 
   public Optional<JobRecord> job(String id) {
@@ -83,7 +81,7 @@ public final class JobView implements Closeable {
       return cache
           .get(ZkPaths.job(id))
           .filter(d -> d.getData() != null && d.getData().length > 0)
-          .map(d -> Json.read(d.getData(), JobRecord.class));
+          .map(jobRecords::of);
     } catch (IllegalArgumentException notAnId) {
       return Optional.empty();
     }
@@ -96,7 +94,7 @@ public final class JobView implements Closeable {
             r -> {
               List<ShardRecord> shards = new ArrayList<>(r.spec().shards());
               for (int i = 0; i < r.spec().shards(); i++) {
-                ShardRecord s = cache.get(ZkPaths.shard(id, i)).map(JobView::shard).orElse(null);
+                ShardRecord s = cache.get(ZkPaths.shard(id, i)).map(this::shard).orElse(null);
                 if (s != null) {
                   shards.add(s);
                 }
@@ -140,7 +138,7 @@ public final class JobView implements Closeable {
                 if (parts.length == 3) {
                   jobs.put(parts[2], jobRecords.of(d));
                 } else if (parts.length == 5 && "shards".equals(parts[3])) {
-                  shards.computeIfAbsent(parts[2], k -> new ArrayList<>()).add(shardRecords.of(d));
+                  shards.computeIfAbsent(parts[2], k -> new ArrayList<>()).add(shard(d));
                 }
               } catch (RuntimeException e) {
                 log.warn("ignoring unreadable record {}", d.getPath());
@@ -190,11 +188,8 @@ public final class JobView implements Closeable {
         .forEach(
             d -> {
               String[] parts = d.getPath().split("/");
-              if (parts.length == 5
-                  && "shards".equals(parts[3])
-                  && d.getData() != null
-                  && d.getData().length > 0) {
-                ShardRecord s = shardRecords.of(d);
+              if (parts.length == 5 && "shards".equals(parts[3])) {
+                ShardRecord s = shard(d);
                 if (s != null && s.state().holdsNode() && node.equals(s.node())) {
                   out.add(Map.entry(parts[2], s));
                 }
