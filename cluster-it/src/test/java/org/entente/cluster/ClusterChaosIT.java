@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.entente.agent.artifacts.ArtifactClient;
@@ -89,20 +90,33 @@ class ClusterChaosIT {
         de.withChannel(ch -> new ArtifactClient(() -> ch).put(data.heldOut().path(), n -> {}))
             .getSha256();
 
-    Thread submitter = new Thread(() -> submitLoop(model, input), "submitter");
-    submitter.start();
-    Thread sampler = new Thread(this::sampleQuotas, "quota-sampler");
-    sampler.start();
+    // The workload runs on a schedule beside the faults: a submission every 0.75 s after the
+    // last one ended (each retried until acknowledged), a quota sample every second.
+    java.util.concurrent.ScheduledExecutorService workload =
+        java.util.concurrent.Executors.newScheduledThreadPool(2);
+    java.util.concurrent.atomic.AtomicInteger next =
+        new java.util.concurrent.atomic.AtomicInteger();
+    workload.scheduleWithFixedDelay(
+        () -> submitOne(model, input, next.getAndIncrement()), 0, 750, TimeUnit.MILLISECONDS);
+    workload.scheduleWithFixedDelay(this::sampleQuotas, 0, 1, TimeUnit.SECONDS);
     try {
       killLeaderCoordinator();
       killZooKeeperLeader();
       partitionLeaderNation();
       pauseLeader();
       killAgentMidShard();
+      // Enough history to check however quickly the faults passed: the workload goes on until
+      // more than 20 jobs were acknowledged, as many of them during the faults as they allowed.
+      Awaitility.await("more than 20 acknowledged submissions")
+          .atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> acked.size() > 20);
     } finally {
       running.set(false);
-      submitter.join();
-      sampler.join();
+      workload.shutdown();
+      assertThat(workload.awaitTermination(2, TimeUnit.MINUTES))
+          .as("the workload's last submission ends")
+          .isTrue();
     }
 
     List<Acknowledged> finals = drain(de);
@@ -173,17 +187,15 @@ class ClusterChaosIT {
         .build();
   }
 
-  private void submitLoop(String model, String input) {
-    int k = 0;
-    while (running.get()) {
-      String nation = LocalCluster.NATIONS.get(k % 3);
-      try {
-        submit(ops.get(nation), nation, inference(model, input, k), "score-" + k);
-      } catch (RuntimeException e) {
-        submitErrors.add(k + ": " + e.getMessage());
-      }
-      k++;
-      pause(Duration.ofMillis(750));
+  private void submitOne(String model, String input, int k) {
+    if (!running.get()) {
+      return;
+    }
+    String nation = LocalCluster.NATIONS.get(k % 3);
+    try {
+      submit(ops.get(nation), nation, inference(model, input, k), "score-" + k);
+    } catch (RuntimeException e) {
+      submitErrors.add(k + ": " + e.getMessage());
     }
   }
 
@@ -219,7 +231,7 @@ class ClusterChaosIT {
 
   private void sampleQuotas() {
     FederationClient c = ops.get("FR");
-    while (running.get()) {
+    if (running.get()) {
       try {
         List<NationQuota> qs =
             c.jobs(s -> s.getQuotas(GetQuotasRequest.getDefaultInstance())).getNationsList();
@@ -244,7 +256,6 @@ class ClusterChaosIT {
       } catch (RuntimeException e) {
         // a replica failing over: the next sample comes from another
       }
-      pause(Duration.ofSeconds(1));
     }
   }
 
@@ -476,7 +487,9 @@ class ClusterChaosIT {
 
   private static void pause(Duration d) {
     try {
-      Thread.sleep(d.toMillis()); // pacing the workload, not synchronization
+      // Only how long a fault lasts and a client's backoff between retries: time itself is
+      // what these wait for, not a condition.
+      Thread.sleep(d.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
