@@ -148,7 +148,8 @@ public final class JobView implements Closeable {
     List<Job> out = new ArrayList<>();
     jobs.forEach(
         (id, r) -> {
-          List<ShardRecord> s = shards.getOrDefault(id, List.of());
+          // A job cached before its shards has none yet: a list of its own, which sort may change.
+          List<ShardRecord> s = shards.getOrDefault(id, new ArrayList<>());
           s.sort(Comparator.comparingInt(ShardRecord::index));
           out.add(new Job(r, s));
         });
